@@ -1,0 +1,334 @@
+// The service's configuration contract: every environment variable, its default, parsing and
+// validation live here, once. The Pulumi program imports this module to build the
+// container/Lambda environment (`toEnvironment`) and the health-check paths, so renaming a
+// variable breaks type-checking instead of a deployment.
+import * as path from "node:path";
+import * as os from "node:os";
+
+/** The port every target routes to: ALB target groups, ECS port mappings, Kubernetes Services. */
+export const PORT = 8080;
+/** Liveness: the process answers. */
+export const HEALTH_PATH = "/healthz";
+/** Readiness: the model is loaded and the feature store answers. */
+export const READY_PATH = "/readyz";
+
+export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra"] as const;
+export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];
+
+export const CONSISTENCY_LEVELS = ["ONE", "LOCAL_ONE", "LOCAL_QUORUM", "QUORUM", "ALL"] as const;
+export type ConsistencyLevel = (typeof CONSISTENCY_LEVELS)[number];
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Environment variable names, keyed by the config field they fill. */
+export const ENV = {
+  port: "PORT",
+  host: "HOST",
+  logLevel: "LOG_LEVEL",
+  modelUri: "MODEL_URI",
+  modelCacheDir: "MODEL_CACHE_DIR",
+  awsRegion: "AWS_REGION",
+  s3Endpoint: "S3_ENDPOINT",
+  s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+  featureStore: "FEATURE_STORE",
+  feastProject: "FEAST_PROJECT",
+  embeddedFeaturesPath: "EMBEDDED_FEATURES_PATH",
+  featureTimeoutMs: "FEATURE_TIMEOUT_MS",
+  redisHost: "REDIS_HOST",
+  redisPort: "REDIS_PORT",
+  redisTls: "REDIS_TLS",
+  redisUsername: "REDIS_USERNAME",
+  redisAuthToken: "REDIS_AUTH_TOKEN",
+  redisAuthSecretArn: "REDIS_AUTH_SECRET_ARN",
+  redisConnectTimeoutMs: "REDIS_CONNECT_TIMEOUT_MS",
+  cassandraContactPoints: "CASSANDRA_CONTACT_POINTS",
+  cassandraPort: "CASSANDRA_PORT",
+  cassandraLocalDc: "CASSANDRA_LOCAL_DC",
+  cassandraKeyspace: "CASSANDRA_KEYSPACE",
+  cassandraConsistency: "CASSANDRA_CONSISTENCY",
+  cassandraTls: "CASSANDRA_TLS",
+  cassandraCaPath: "CASSANDRA_CA_PATH",
+  cassandraUsername: "CASSANDRA_USERNAME",
+  cassandraPassword: "CASSANDRA_PASSWORD",
+  cassandraSigV4: "CASSANDRA_SIGV4",
+  cassandraConnectTimeoutMs: "CASSANDRA_CONNECT_TIMEOUT_MS",
+  batchMaxSize: "BATCH_MAX_SIZE",
+  batchWindowUs: "BATCH_WINDOW_US",
+  bodyLimitBytes: "BODY_LIMIT_BYTES",
+  shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+} as const;
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  /** `file:///abs/path/` or `s3://bucket/prefix/` pointing at one model version folder. */
+  modelUri: string;
+  /** Where S3 downloads are cached, so a warm Lambda or restarted container does not fetch again. */
+  modelCacheDir: string;
+  awsRegion: string | undefined;
+  /** Override for S3-compatible servers (tests, MinIO). */
+  s3Endpoint: string | undefined;
+  s3ForcePathStyle: boolean;
+  featureStore: FeatureStoreKind;
+  /** Feast project name; defaults to the manifest's. */
+  feastProject: string | undefined;
+  /** Offline Parquet file the embedded store loads; defaults to the model package's sample. */
+  embeddedFeaturesPath: string;
+  /** Per-request deadline for the online feature fetch. */
+  featureTimeoutMs: number;
+  redis: {
+    host: string;
+    port: number;
+    tls: boolean;
+    username: string | undefined;
+    authToken: string | undefined;
+    /** Secrets Manager ARN holding the auth token; fetched once at start-up (Lambda has no secret injection). */
+    authSecretArn: string | undefined;
+    connectTimeoutMs: number;
+  };
+  cassandra: {
+    contactPoints: string[];
+    port: number;
+    localDataCenter: string;
+    keyspace: string;
+    consistency: ConsistencyLevel;
+    tls: boolean;
+    caPath: string | undefined;
+    username: string | undefined;
+    password: string | undefined;
+    /** Amazon Keyspaces: authenticate with SigV4 from the AWS credential chain. */
+    sigV4: boolean;
+    connectTimeoutMs: number;
+  };
+  /** Micro-batching: at most this many rows per model run. */
+  batchMaxSize: number;
+  /** Micro-batching: how long the first request of a batch waits for company (0 = no waiting). */
+  batchWindowUs: number;
+  bodyLimitBytes: number;
+  /** SIGTERM: how long in-flight requests may drain before the process exits anyway. */
+  shutdownGraceMs: number;
+}
+
+/** Repository root when running from a checkout (service/src or service/dist are two levels down). */
+const repoRoot = path.resolve(__dirname, "..", "..");
+export const EXAMPLE_MODEL_DIR = path.join(repoRoot, "models", "fraud", "1");
+
+export const DEFAULTS: ServiceConfig = {
+  port: PORT,
+  host: "0.0.0.0",
+  logLevel: "info",
+  modelUri: `file://${EXAMPLE_MODEL_DIR}/`,
+  modelCacheDir: path.join(os.tmpdir(), "inference-blueprint", "models"),
+  awsRegion: undefined,
+  s3Endpoint: undefined,
+  s3ForcePathStyle: false,
+  featureStore: "embedded",
+  feastProject: undefined,
+  embeddedFeaturesPath: path.join(EXAMPLE_MODEL_DIR, "..", "features.parquet"),
+  featureTimeoutMs: 50,
+  redis: {
+    host: "127.0.0.1",
+    port: 6379,
+    tls: false,
+    username: undefined,
+    authToken: undefined,
+    authSecretArn: undefined,
+    connectTimeoutMs: 1000,
+  },
+  cassandra: {
+    contactPoints: ["127.0.0.1"],
+    port: 9042,
+    localDataCenter: "datacenter1",
+    keyspace: "feast",
+    consistency: "LOCAL_QUORUM",
+    tls: false,
+    caPath: undefined,
+    username: undefined,
+    password: undefined,
+    sigV4: false,
+    connectTimeoutMs: 2000,
+  },
+  batchMaxSize: 32,
+  batchWindowUs: 0,
+  bodyLimitBytes: 1024 * 1024,
+  shutdownGraceMs: 10_000,
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid service configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  }
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+  optional(name: string, fallback: string | undefined): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} "${v}": expected an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const lower = v.toLowerCase();
+    if (["1", "true", "yes", "on"].includes(lower)) return true;
+    if (["0", "false", "no", "off"].includes(lower)) return false;
+    this.problems.push(`${name} "${v}": expected true or false`);
+    return fallback;
+  }
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.problems.push(`${name} "${v}": expected one of ${allowed.join(", ")}`);
+    return fallback;
+  }
+}
+
+/** `MODEL_URI` must be a file:// or s3:// URI naming a folder; returns a message when it is not. */
+export function modelUriProblem(uri: string): string | undefined {
+  if (/^file:\/\/\/./.test(uri)) return undefined;
+  if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(uri)) return undefined;
+  return `${ENV.modelUri} "${uri}" is not a file:///absolute/path/ or s3://bucket/prefix/ URI`;
+}
+
+/** Parses and validates the environment; throws one ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): ServiceConfig {
+  const r = new Reader(env);
+  const d = DEFAULTS;
+  const modelUri = r.string(ENV.modelUri, d.modelUri);
+  const uriProblem = modelUriProblem(modelUri);
+  if (uriProblem) r.problems.push(uriProblem);
+
+  const config: ServiceConfig = {
+    port: r.int(ENV.port, d.port, 1, 65535),
+    host: r.string(ENV.host, d.host),
+    logLevel: r.oneOf(ENV.logLevel, LOG_LEVELS, d.logLevel),
+    modelUri,
+    modelCacheDir: r.string(ENV.modelCacheDir, d.modelCacheDir),
+    awsRegion: r.optional(ENV.awsRegion, env.AWS_DEFAULT_REGION),
+    s3Endpoint: r.optional(ENV.s3Endpoint, d.s3Endpoint),
+    s3ForcePathStyle: r.bool(ENV.s3ForcePathStyle, d.s3ForcePathStyle),
+    featureStore: r.oneOf(ENV.featureStore, FEATURE_STORE_KINDS, d.featureStore),
+    feastProject: r.optional(ENV.feastProject, d.feastProject),
+    embeddedFeaturesPath: r.string(ENV.embeddedFeaturesPath, d.embeddedFeaturesPath),
+    featureTimeoutMs: r.int(ENV.featureTimeoutMs, d.featureTimeoutMs, 1, 60_000),
+    redis: {
+      host: r.string(ENV.redisHost, d.redis.host),
+      port: r.int(ENV.redisPort, d.redis.port, 1, 65535),
+      tls: r.bool(ENV.redisTls, d.redis.tls),
+      username: r.optional(ENV.redisUsername, d.redis.username),
+      authToken: r.optional(ENV.redisAuthToken, d.redis.authToken),
+      authSecretArn: r.optional(ENV.redisAuthSecretArn, d.redis.authSecretArn),
+      connectTimeoutMs: r.int(ENV.redisConnectTimeoutMs, d.redis.connectTimeoutMs, 1, 60_000),
+    },
+    cassandra: {
+      contactPoints: (r.raw(ENV.cassandraContactPoints) ?? d.cassandra.contactPoints.join(","))
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      port: r.int(ENV.cassandraPort, d.cassandra.port, 1, 65535),
+      localDataCenter: r.string(ENV.cassandraLocalDc, d.cassandra.localDataCenter),
+      keyspace: r.string(ENV.cassandraKeyspace, d.cassandra.keyspace),
+      consistency: r.oneOf(ENV.cassandraConsistency, CONSISTENCY_LEVELS, d.cassandra.consistency),
+      tls: r.bool(ENV.cassandraTls, d.cassandra.tls),
+      caPath: r.optional(ENV.cassandraCaPath, d.cassandra.caPath),
+      username: r.optional(ENV.cassandraUsername, d.cassandra.username),
+      password: r.optional(ENV.cassandraPassword, d.cassandra.password),
+      sigV4: r.bool(ENV.cassandraSigV4, d.cassandra.sigV4),
+      connectTimeoutMs: r.int(ENV.cassandraConnectTimeoutMs, d.cassandra.connectTimeoutMs, 1, 60_000),
+    },
+    batchMaxSize: r.int(ENV.batchMaxSize, d.batchMaxSize, 1, 4096),
+    batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
+    bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
+    shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
+  };
+  if (config.redis.authToken && config.redis.authSecretArn) {
+    r.problems.push(`set only one of ${ENV.redisAuthToken} and ${ENV.redisAuthSecretArn}`);
+  }
+  if (config.cassandra.sigV4 && (config.cassandra.username || config.cassandra.password)) {
+    r.problems.push(`${ENV.cassandraSigV4} replaces ${ENV.cassandraUsername}/${ENV.cassandraPassword}: set one or the other`);
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** What a deployment chooses; everything else keeps the service's defaults. */
+export interface DeploymentSettings {
+  modelUri: string;
+  featureStore: FeatureStoreKind;
+  awsRegion?: string;
+  feastProject?: string;
+  logLevel?: LogLevel;
+  featureTimeoutMs?: number;
+  redis?: { host: string; port: number; tls: boolean; authSecretArn?: string };
+  cassandra?: {
+    contactPoints: string[];
+    port: number;
+    localDataCenter: string;
+    keyspace: string;
+    consistency?: ConsistencyLevel;
+    tls: boolean;
+    sigV4: boolean;
+  };
+  /** Lambda's /tmp is the only writable path there. */
+  modelCacheDir?: string;
+}
+
+/**
+ * The environment a deployment passes to the container or function. Secrets are referenced
+ * (REDIS_AUTH_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
+ */
+export function toEnvironment(s: DeploymentSettings): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV.port]: String(PORT),
+    [ENV.modelUri]: s.modelUri,
+    [ENV.featureStore]: s.featureStore,
+  };
+  const set = (name: string, value: string | number | boolean | undefined) => {
+    if (value !== undefined) env[name] = String(value);
+  };
+  set(ENV.awsRegion, s.awsRegion);
+  set(ENV.feastProject, s.feastProject);
+  set(ENV.logLevel, s.logLevel);
+  set(ENV.featureTimeoutMs, s.featureTimeoutMs);
+  set(ENV.modelCacheDir, s.modelCacheDir);
+  if (s.redis) {
+    set(ENV.redisHost, s.redis.host);
+    set(ENV.redisPort, s.redis.port);
+    set(ENV.redisTls, s.redis.tls);
+    set(ENV.redisAuthSecretArn, s.redis.authSecretArn);
+  }
+  if (s.cassandra) {
+    set(ENV.cassandraContactPoints, s.cassandra.contactPoints.join(","));
+    set(ENV.cassandraPort, s.cassandra.port);
+    set(ENV.cassandraLocalDc, s.cassandra.localDataCenter);
+    set(ENV.cassandraKeyspace, s.cassandra.keyspace);
+    set(ENV.cassandraConsistency, s.cassandra.consistency);
+    set(ENV.cassandraTls, s.cassandra.tls);
+    set(ENV.cassandraSigV4, s.cassandra.sigV4);
+  }
+  return env;
+}
