@@ -60,6 +60,14 @@ export interface EksSizing {
   scaling: ServiceScaling;
 }
 
+/** Every target's sizing as read from stack config; a target reads its own entry. */
+export interface TargetSizing {
+  lambda: LambdaSizing;
+  fargate: FargateSizing;
+  ec2: Ec2Sizing;
+  eks: EksSizing;
+}
+
 /** What the platform hands every target. */
 export interface ComputeTargetArgs {
   /** Image reference (`repo@sha256:…`), the same image for every target. */
@@ -76,6 +84,8 @@ export interface ComputeTargetArgs {
   listenerArn: pulumi.Input<string>;
   /** Least-privilege runtime policy (model prefix read, Keyspaces tables, the Redis secret), JSON. */
   runtimePolicyJson: pulumi.Input<string>;
+  /** The service's CloudWatch log group (created by the platform with its retention). */
+  logGroupName: pulumi.Input<string>;
   logRetentionDays: number;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
