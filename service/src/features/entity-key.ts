@@ -1,0 +1,65 @@
+// Feast's entity key serialization, version 3: the bytes that name an entity in every online
+// store Feast writes (the Redis key prefix, the hex `entity_key` column in Cassandra).
+import type { EntityKey } from "./store";
+
+export type EntityKeyDtype = "int32" | "int64" | "string";
+
+/** Feast ValueType numbers used in serialized keys. */
+const VALUE_TYPE = { string: 2, int32: 3, int64: 4 } as const;
+
+/**
+ * Serializes the join keys `names` of `entity` (sorted by name, as Feast does): count; each name
+ * as (STRING, length, UTF-8); then each value as (type, length, little-endian bytes).
+ * Throws when a join key is missing or its value does not fit its dtype.
+ */
+export function serializeEntityKey(
+  entity: EntityKey,
+  names: readonly string[],
+  types: Readonly<Record<string, EntityKeyDtype>>,
+): Buffer {
+  const sorted = [...names].sort();
+  const parts: Buffer[] = [u32(sorted.length)];
+  for (const name of sorted) {
+    const bytes = Buffer.from(name, "utf8");
+    parts.push(u32(VALUE_TYPE.string), u32(bytes.length), bytes);
+  }
+  for (const name of sorted) {
+    const dtype = types[name];
+    if (dtype === undefined) throw new TypeError(`join key "${name}" has no declared dtype`);
+    const bytes = valueBytes(name, entity[name], dtype);
+    parts.push(u32(VALUE_TYPE[dtype]), u32(bytes.length), bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+function valueBytes(name: string, value: string | number | undefined, dtype: EntityKeyDtype): Buffer {
+  if (value === undefined) throw new TypeError(`join key "${name}" is missing`);
+  if (dtype === "string") {
+    if (typeof value !== "string") throw new TypeError(`join key "${name}": expected a string, got ${JSON.stringify(value)}`);
+    return Buffer.from(value, "utf8");
+  }
+  const n = toInteger(value);
+  if (n === undefined) throw new TypeError(`join key "${name}": expected an integer, got ${JSON.stringify(value)}`);
+  if (dtype === "int32") {
+    if (n < -(2n ** 31n) || n >= 2n ** 31n) throw new TypeError(`join key "${name}": ${n} does not fit int32`);
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(Number(n));
+    return b;
+  }
+  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new TypeError(`join key "${name}": ${n} does not fit int64`);
+  const b = Buffer.alloc(8);
+  b.writeBigInt64LE(n);
+  return b;
+}
+
+/** Integer join keys may arrive as numbers or as decimal strings (int64 beyond 2^53 in JSON). */
+function toInteger(value: string | number): bigint | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  return /^-?\d+$/.test(value) ? BigInt(value) : undefined;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
