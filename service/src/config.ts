@@ -218,9 +218,8 @@ export function modelUriProblem(uri: string): string | undefined {
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const r = new Reader(env);
   const d = DEFAULTS;
+  // A bad MODEL_URI is not fatal here: the service starts alive-but-not-ready and says why.
   const modelUri = r.string(ENV.modelUri, d.modelUri);
-  const uriProblem = modelUriProblem(modelUri);
-  if (uriProblem) r.problems.push(uriProblem);
 
   const config: ServiceConfig = {
     port: r.int(ENV.port, d.port, 1, 65535),

@@ -164,6 +164,9 @@ export function parseManifest(json: unknown): Manifest {
   for (const f of m.features) {
     if (seen.has(f.name)) problems.push(`features "${f.name}": declared twice`);
     seen.add(f.name);
+    if (f.source.kind === "online" && f.default === null) {
+      problems.push(`features "${f.name}": an online feature needs a default for entities the store does not have`);
+    }
     if (f.source.kind === "online" && !views.has(f.source.view)) {
       problems.push(`features "${f.name}": feature view "${f.source.view}" is not declared in featureViews`);
     }

@@ -1,0 +1,50 @@
+// The Fastify app: one factory that receives its collaborators, so the HTTP server, the Lambda
+// handler and the tests all build the same thing.
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import type { ServiceConfig } from "./config";
+import { installErrorHandlers } from "./errors";
+import type { ServiceMetrics } from "./metrics";
+import { healthRoutes } from "./routes/health";
+import { predictRoutes } from "./routes/predict";
+import { v2Routes } from "./routes/v2";
+import { featureRoutes } from "./routes/features";
+import type { Serving } from "./serving";
+
+export interface AppDeps {
+  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes">;
+  serving: Serving;
+  metrics: ServiceMetrics;
+}
+
+export async function buildApp({ config, serving, metrics }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    // Per-request log lines cost more than a prediction; errors are still logged.
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimitBytes,
+    ajv: {
+      // Strict: no silent type coercion, no silently dropped unknown fields.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+  installErrorHandlers(app, metrics);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "inference-blueprint",
+        description: "Online predictions with features from the online store. Errors are `{ error, field? }`.",
+        version: "0.1.0",
+      },
+    },
+  });
+  await app.register(healthRoutes, { serving, metrics });
+  await app.register(predictRoutes, { serving });
+  await app.register(v2Routes, { serving });
+  if (serving.store && serving.predictor) {
+    await app.register(featureRoutes, { store: serving.store, manifest: serving.predictor.manifest });
+  }
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

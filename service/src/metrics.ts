@@ -1,0 +1,61 @@
+// Prometheus metrics: a histogram per request stage and error counters by kind. One registry
+// per app (not prom-client's global), so several apps in one process never collide.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export const STAGES = ["features", "preprocess", "infer", "total"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const ERROR_KINDS = [
+  "bad_request",
+  "not_found",
+  "payload_too_large",
+  "model_not_ready",
+  "store_unavailable",
+  "store_fallback",
+  "internal",
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly stageSeconds: Histogram<"stage" | "model">;
+  private readonly errors: Counter<"kind">;
+  private readonly predictions: Counter<"model">;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.stageSeconds = new Histogram({
+      name: "inference_stage_duration_seconds",
+      help: "Time spent per request stage: online features, preprocessing, model run, and the whole prediction.",
+      labelNames: ["stage", "model"],
+      // 50 µs to 2.5 s: loopback feature fetches and small models live at the low end.
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.errors = new Counter({
+      name: "inference_errors_total",
+      help: "Requests that did not get a prediction, by kind.",
+      labelNames: ["kind"],
+      registers: [this.registry],
+    });
+    this.predictions = new Counter({
+      name: "inference_predictions_total",
+      help: "Rows predicted.",
+      labelNames: ["model"],
+      registers: [this.registry],
+    });
+    for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
+  }
+
+  observe(stage: Stage, model: string, startedAt: bigint): void {
+    this.stageSeconds.observe({ stage, model }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+  }
+
+  error(kind: ErrorKind): void {
+    this.errors.inc({ kind });
+  }
+
+  predicted(model: string, rows: number): void {
+    this.predictions.inc({ model }, rows);
+  }
+}

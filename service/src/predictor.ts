@@ -1,0 +1,124 @@
+// One prediction, end to end: online features → preprocess → infer → postprocess, every stage
+// timed. Transport-free: the REST routes and the Lambda entry both go through here.
+import type { EntityKey, FeatureQuery, FeatureStore, FeatureVector } from "./features/store";
+import { FeatureStoreUnavailableError } from "./features/store";
+import type { Manifest } from "./model/manifest";
+import type { ModelPackage } from "./model/package";
+import { Preprocessor, type RequestFeatures } from "./model/preprocess";
+import { ModelSession, type SessionOptions } from "./model/session";
+import type { ServiceMetrics } from "./metrics";
+
+export interface Instance {
+  entity: EntityKey;
+  features: RequestFeatures;
+}
+
+export interface Prediction {
+  label: string;
+  /** Label → probability. */
+  probabilities: Record<string, number>;
+  /** Features that took the manifest's default (missing in the request or the store). */
+  defaulted: string[];
+}
+
+/** The online store could not answer and the manifest does not allow serving defaults. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+export class Predictor {
+  readonly manifest: Manifest;
+  readonly preprocessor: Preprocessor;
+  private readonly entityKeyTypes: FeatureQuery["entityKeyTypes"];
+
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly session: ModelSession,
+    private readonly store: FeatureStore,
+    private readonly metrics: ServiceMetrics,
+    private readonly featureTimeoutMs: number,
+  ) {
+    this.manifest = pkg.manifest;
+    this.preprocessor = new Preprocessor(pkg.manifest);
+    this.entityKeyTypes = Object.fromEntries(pkg.manifest.entities.map((e) => [e.name, e.dtype]));
+  }
+
+  static async create(
+    pkg: ModelPackage,
+    store: FeatureStore,
+    metrics: ServiceMetrics,
+    options: SessionOptions & { featureTimeoutMs: number },
+  ): Promise<Predictor> {
+    const width = new Preprocessor(pkg.manifest).width;
+    const session = await ModelSession.create(pkg.artifact, pkg.manifest, width, options);
+    return new Predictor(pkg, session, store, metrics, options.featureTimeoutMs);
+  }
+
+  get name(): string {
+    return this.manifest.name;
+  }
+
+  get version(): string {
+    return this.manifest.version;
+  }
+
+  async predict(instances: Instance[]): Promise<Prediction[]> {
+    const model = this.manifest.name;
+    const started = process.hrtime.bigint();
+    const online = await this.fetchOnline(instances);
+    this.metrics.observe("features", model, started);
+
+    const preprocessStarted = process.hrtime.bigint();
+    const width = this.preprocessor.width;
+    const rows = new Float32Array(instances.length * width);
+    const defaulted = instances.map((instance, i) => this.preprocessor.encode(rows, i, instance.features, online?.[i]));
+    this.metrics.observe("preprocess", model, preprocessStarted);
+
+    const inferStarted = process.hrtime.bigint();
+    const probabilities = await this.session.predict(rows, instances.length);
+    this.metrics.observe("infer", model, inferStarted);
+
+    const labels = this.manifest.postprocess.labels;
+    const predictions = instances.map((_, i) => {
+      const byLabel: Record<string, number> = {};
+      let best = 0;
+      for (let c = 0; c < labels.length; c++) {
+        const p = probabilities[i * labels.length + c];
+        byLabel[labels[c]] = p;
+        if (p > probabilities[i * labels.length + best]) best = c;
+      }
+      return { label: labels[best], probabilities: byLabel, defaulted: defaulted[i] };
+    });
+    this.metrics.observe("total", model, started);
+    this.metrics.predicted(model, instances.length);
+    return predictions;
+  }
+
+  private async fetchOnline(instances: Instance[]): Promise<FeatureVector[] | undefined> {
+    const refs = this.preprocessor.onlineRefs;
+    if (refs.length === 0) return undefined;
+    try {
+      return await this.store.get({
+        entityKeyTypes: this.entityKeyTypes,
+        entities: instances.map((i) => i.entity),
+        refs,
+        ttlSeconds: this.preprocessor.ttlSeconds,
+        deadline: Date.now() + this.featureTimeoutMs,
+      });
+    } catch (err) {
+      if (!(err instanceof FeatureStoreUnavailableError)) throw err;
+      if (this.manifest.onStoreUnavailable === "defaults") {
+        this.metrics.error("store_fallback");
+        return undefined;
+      }
+      throw new StoreUnavailableError(`online feature store unavailable: ${err.message}`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+}

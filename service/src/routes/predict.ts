@@ -1,0 +1,75 @@
+// The friendly API: POST /v1/models/{name}:predict with `{ entity, features }` or `{ instances }`.
+import type { FastifyPluginAsync } from "fastify";
+import { HttpError } from "../errors";
+import type { Instance, Predictor } from "../predictor";
+import { StoreUnavailableError } from "../predictor";
+import type { RequestFeatures } from "../model/preprocess";
+import type { EntityKey } from "../features/store";
+import type { Serving } from "../serving";
+import { ErrorBody, PredictResponse, predictBodySchema } from "./schemas";
+
+interface PredictBody {
+  entity?: EntityKey;
+  features?: RequestFeatures;
+  instances?: Instance[];
+}
+
+/** The served model when it matches `name` (and `version`, if given); otherwise a 404 or 503. */
+export function servedModel(serving: Serving, name: string, version?: string): Predictor {
+  const p = serving.predictor;
+  if (!p) throw new HttpError(503, "model_not_ready", serving.problem ?? "model not loaded yet");
+  if (name !== p.name) throw new HttpError(404, "not_found", `model "${name}" not found; this service serves "${p.name}"`);
+  if (version !== undefined && version !== p.version) {
+    throw new HttpError(404, "not_found", `model "${name}" has no version "${version}"; this service serves version "${p.version}"`);
+  }
+  return p;
+}
+
+/** Runs a prediction, turning an unavailable store into a 503. */
+export async function predictOr503(predictor: Predictor, instances: Instance[]) {
+  try {
+    return await predictor.predict(instances);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) throw new HttpError(503, "store_unavailable", err.message);
+    throw err;
+  }
+}
+
+function requiredFeatures(predictor: Predictor): string[] {
+  return predictor.manifest.features.flatMap((f) => (f.source.kind === "request" && f.default === null ? [f.source.field] : []));
+}
+
+export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
+  const manifest = serving.predictor?.manifest;
+  app.post<{ Params: { name: string }; Body: PredictBody }>(
+    "/v1/models/:name::predict",
+    {
+      schema: {
+        tags: ["predict"],
+        summary: "Score one entity, or a batch with `instances`.",
+        params: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+        body: predictBodySchema(manifest),
+        response: { 200: PredictResponse, "4xx": ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request) => {
+      const predictor = servedModel(serving, request.params.name);
+      const body = request.body;
+      const model = { name: predictor.name, version: predictor.version };
+      if (body.instances) {
+        if (body.entity || body.features) {
+          throw new HttpError(400, "bad_request", "give either entity and features, or instances: not both", "instances");
+        }
+        return { model, predictions: await predictOr503(predictor, body.instances) };
+      }
+      if (!body.entity) {
+        throw new HttpError(400, "bad_request", "entity: required field is missing (or send instances: [...])", "entity");
+      }
+      if (!body.features && requiredFeatures(predictor).length > 0) {
+        throw new HttpError(400, "bad_request", `features: required field is missing; expected ${requiredFeatures(predictor).join(", ")}`, "features");
+      }
+      const [prediction] = await predictOr503(predictor, [{ entity: body.entity, features: body.features ?? {} }]);
+      return { model, ...prediction };
+    },
+  );
+};

@@ -1,0 +1,173 @@
+// Route schemas derived from the manifest: the request body names exactly the model's join keys
+// and request features with their types, so validation, error messages, serialization and the
+// OpenAPI document all come from one place.
+import { Type, type TSchema } from "@sinclair/typebox";
+import type { FeatureDtype, Manifest } from "../model/manifest";
+
+export const MAX_INSTANCES = 1000;
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: "What was wrong and what is expected." }),
+    field: Type.Optional(Type.String({ description: "The offending field, as a dotted path." })),
+  },
+  { $id: "Error" },
+);
+
+function valueSchema(dtype: FeatureDtype): TSchema {
+  switch (dtype) {
+    case "int32":
+    case "int64":
+      return Type.Integer();
+    case "float32":
+    case "float64":
+      return Type.Number();
+    case "bool":
+      return Type.Boolean();
+    case "string":
+      return Type.String({ maxLength: 1024 });
+  }
+}
+
+interface InstanceParts {
+  entity: TSchema;
+  features: TSchema;
+  /** Whether the model has request features without a default. */
+  featuresRequired: boolean;
+}
+
+function instanceParts(manifest: Manifest | undefined): InstanceParts {
+  if (!manifest) {
+    return {
+      entity: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+      features: Type.Record(Type.String(), Type.Unknown()),
+      featuresRequired: false,
+    };
+  }
+  const entity = Object.fromEntries(
+    manifest.entities.map((e) => [
+      e.name,
+      e.dtype === "string"
+        ? Type.String({ minLength: 1, maxLength: 1024 })
+        : // int64 ids beyond 2^53 arrive as decimal strings.
+          Type.Union([Type.Integer(), Type.String({ pattern: "^-?[0-9]{1,19}$" })]),
+    ]),
+  );
+  const features: Record<string, TSchema> = {};
+  let featuresRequired = false;
+  for (const f of manifest.features) {
+    if (f.source.kind !== "request") continue;
+    const schema = valueSchema(f.dtype);
+    if (f.default === null) {
+      features[f.source.field] = schema;
+      featuresRequired = true;
+    } else {
+      // null (or absent) means "use the default", as pandas' NaN → null would send it.
+      features[f.source.field] = Type.Optional(Type.Union([schema, Type.Null()]));
+    }
+  }
+  return {
+    entity: Type.Object(entity, { additionalProperties: false }),
+    features: Type.Object(features, { additionalProperties: false }),
+    featuresRequired,
+  };
+}
+
+/**
+ * One body, two forms: `{ entity, features }` or `{ instances: [{ entity, features }, ...] }`.
+ * Kept as one object (not anyOf) so a validation error names the exact field.
+ */
+export function predictBodySchema(manifest: Manifest | undefined): TSchema {
+  const parts = instanceParts(manifest);
+  const instance = Type.Object(
+    { entity: parts.entity, features: parts.featuresRequired ? parts.features : Type.Optional(parts.features) },
+    { additionalProperties: false },
+  );
+  return Type.Object(
+    {
+      entity: Type.Optional(parts.entity),
+      features: Type.Optional(parts.features),
+      instances: Type.Optional(Type.Array(instance, { minItems: 1, maxItems: MAX_INSTANCES })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+const PredictionSchema = Type.Object({
+  label: Type.String(),
+  probabilities: Type.Record(Type.String(), Type.Number()),
+  defaulted: Type.Array(Type.String(), { description: "Features that took the manifest's default." }),
+});
+
+const ModelRef = Type.Object({ name: Type.String(), version: Type.String() });
+
+/** One schema for both forms (not oneOf), so the serializer stays a straight-line function. */
+export const PredictResponse = Type.Object({
+  model: ModelRef,
+  label: Type.Optional(Type.String()),
+  probabilities: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  defaulted: Type.Optional(Type.Array(Type.String(), { description: "Features that took the manifest's default." })),
+  predictions: Type.Optional(Type.Array(PredictionSchema, { description: "With `instances`: one per instance, in order." })),
+});
+
+// Open Inference Protocol v2 (KServe): https://kserve.github.io/website/latest/modelserving/data_plane/v2_protocol/
+export const OIP_DATATYPES = ["BOOL", "UINT8", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"] as const;
+
+const NestedNumbers = Type.Array(Type.Unknown());
+
+export const InferRequest = Type.Object(
+  {
+    id: Type.Optional(Type.String()),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    inputs: Type.Array(
+      Type.Object(
+        {
+          name: Type.String(),
+          shape: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
+          datatype: Type.Union(OIP_DATATYPES.map((d) => Type.Literal(d))),
+          parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          data: NestedNumbers,
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    outputs: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String(), parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TensorMetadata = Type.Object({
+  name: Type.String(),
+  datatype: Type.String(),
+  shape: Type.Array(Type.Integer()),
+});
+
+export const ModelMetadata = Type.Object({
+  name: Type.String(),
+  versions: Type.Array(Type.String()),
+  platform: Type.String(),
+  inputs: Type.Array(TensorMetadata),
+  outputs: Type.Array(TensorMetadata),
+});
+
+export const InferResponse = Type.Object({
+  model_name: Type.String(),
+  model_version: Type.String(),
+  id: Type.Optional(Type.String()),
+  outputs: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      datatype: Type.String(),
+      shape: Type.Array(Type.Integer()),
+      data: Type.Array(Type.Number()),
+    }),
+  ),
+});

@@ -1,0 +1,78 @@
+// The HTTP server entry: `node service/dist/server.js`. Loads the model and the feature store,
+// listens on PORT, and on SIGTERM/SIGINT drains in-flight requests before exiting.
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app";
+import { ConfigError, loadConfig, type ServiceConfig } from "./config";
+import { ServiceMetrics } from "./metrics";
+import { closeServing, loadServing } from "./serving";
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServiceConfig): Promise<RunningServer> {
+  const metrics = new ServiceMetrics();
+  // The app's logger is not built yet: the same pino options, one line per event.
+  const log = {
+    info: (msg: string) => console.log(JSON.stringify({ level: "info", time: Date.now(), msg })),
+    error: (msg: string) => console.error(JSON.stringify({ level: "error", time: Date.now(), msg })),
+  };
+  const serving = await loadServing(config, metrics, config.logLevel === "silent" ? { info() {}, error() {} } : log);
+  const app = await buildApp({ config, serving, metrics });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    async close() {
+      // Fastify answers new requests with 503 and waits for in-flight ones before closing.
+      await app.close();
+      await closeServing(serving);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: ServiceConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await startServer(config);
+  server.app.log.info(`listening on ${server.url}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info(`${signal}: draining in-flight requests (at most ${config.shutdownGraceMs} ms)`);
+    setTimeout(() => {
+      server.app.log.error(`still busy after ${config.shutdownGraceMs} ms; exiting anyway`);
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.app.log.error({ err }, "error while closing");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`fatal: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

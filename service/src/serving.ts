@@ -1,0 +1,40 @@
+// What the routes serve: the loaded model (or why there is none) and the online store.
+// Loading never throws: a bad URI, manifest or artifact leaves a service that is alive but not
+// ready, with one clear log line instead of a crash loop.
+import type { FastifyBaseLogger } from "fastify";
+import type { ServiceConfig } from "./config";
+import { createFeatureStore } from "./features";
+import type { FeatureStore } from "./features/store";
+import type { ServiceMetrics } from "./metrics";
+import { loadModelPackage } from "./model/package";
+import { Predictor } from "./predictor";
+
+export interface Serving {
+  /** Undefined when the model could not be loaded; `problem` says why. */
+  predictor?: Predictor;
+  store?: FeatureStore;
+  problem?: string;
+}
+
+export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics, log: Pick<FastifyBaseLogger, "info" | "error">): Promise<Serving> {
+  const started = Date.now();
+  let store: FeatureStore | undefined;
+  try {
+    const pkg = await loadModelPackage(config);
+    store = await createFeatureStore(config, pkg.manifest);
+    const predictor = await Predictor.create(pkg, store, metrics, config);
+    log.info(
+      `model ${pkg.manifest.name}@${pkg.manifest.version} loaded from ${pkg.uri} with the ${store.kind} feature store in ${Date.now() - started} ms`,
+    );
+    return { predictor, store };
+  } catch (err) {
+    const problem = `model not loaded: ${(err as Error).message}`;
+    log.error(problem);
+    return { store, problem };
+  }
+}
+
+export async function closeServing(serving: Serving): Promise<void> {
+  await serving.predictor?.close();
+  await serving.store?.close();
+}
