@@ -6,11 +6,11 @@ module.exports = {
   // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles.
   transform: {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
-    // uuid 13 (pulled in by thrift, under @dsnp/parquetjs) ships ESM only; Node 20 requires it
-    // natively but jest's module system cannot, so jest transpiles it.
-    "^.+/uuid/dist-node/.+\\.js$": ["ts-jest", { diagnostics: false, tsconfig: { allowJs: true } }],
+    // A few dependencies ship ESM only (uuid 13 under thrift, cookie under light-my-request);
+    // Node 20 requires them natively but jest's module system cannot, so jest transpiles them.
+    "^.+/node_modules/(.+/)?(uuid|cookie)/dist.*/.+\\.js$": ["ts-jest", { diagnostics: false, tsconfig: { allowJs: true } }],
   },
-  transformIgnorePatterns: ["/node_modules/(?!(.*/)?uuid/dist-node/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(.+/)?(uuid|cookie)/dist)"],
   testTimeout: 60_000,
   // Test servers (Redis, Cassandra, S3) are shared by the files of one run.
   globalSetup: "<rootDir>/test/setup/global-setup.ts",

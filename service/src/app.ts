@@ -29,6 +29,8 @@ export async function buildApp({ config, serving, metrics }: AppDeps): Promise<F
     },
   });
   installErrorHandlers(app, metrics);
+  // JSON only: a text/plain body would otherwise reach validation as a string.
+  app.removeContentTypeParser("text/plain");
   await app.register(swagger, {
     openapi: {
       info: {

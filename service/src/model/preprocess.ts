@@ -13,6 +13,19 @@ export interface OnlineInputs {
 }
 
 type Raw = number | string | boolean;
+
+/** A value the model cannot take (e.g. a number beyond float32's range once encoded). */
+export class FeatureValueError extends Error {
+  constructor(
+    readonly feature: string,
+    /** Position of the row in the request. */
+    readonly row: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FeatureValueError";
+  }
+}
 type Writer = (row: Float32Array, offset: number, value: Raw) => void;
 
 interface Column {
@@ -72,6 +85,9 @@ export class Preprocessor {
         defaulted.push(c.spec.name);
       }
       c.write(batch, base + c.offset, value);
+      if (!Number.isFinite(batch[base + c.offset])) {
+        throw new FeatureValueError(c.spec.name, index, `${JSON.stringify(value)} is out of range: the encoded value must fit a float32`);
+      }
     }
     return defaulted;
   }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { HttpError } from "../errors";
 import type { Instance, Predictor } from "../predictor";
 import { StoreUnavailableError } from "../predictor";
-import type { RequestFeatures } from "../model/preprocess";
+import { FeatureValueError, type RequestFeatures } from "../model/preprocess";
 import type { EntityKey } from "../features/store";
 import type { Serving } from "../serving";
 import { ErrorBody, PredictResponse, predictBodySchema } from "./schemas";
@@ -25,12 +25,18 @@ export function servedModel(serving: Serving, name: string, version?: string): P
   return p;
 }
 
-/** Runs a prediction, turning an unavailable store into a 503. */
-export async function predictOr503(predictor: Predictor, instances: Instance[]) {
+/** Runs a prediction, turning an unavailable store into a 503 and an unusable value into a 400. */
+async function predictOrHttpError(predictor: Predictor, instances: Instance[], batch: boolean) {
   try {
     return await predictor.predict(instances);
   } catch (err) {
     if (err instanceof StoreUnavailableError) throw new HttpError(503, "store_unavailable", err.message);
+    if (err instanceof FeatureValueError) {
+      const spec = predictor.manifest.features.find((f) => f.name === err.feature);
+      const name = spec?.source.kind === "request" ? `features.${spec.source.field}` : `online feature ${err.feature}`;
+      const field = batch ? `instances[${err.row}].${name}` : name;
+      throw new HttpError(400, "bad_request", `${field}: ${err.message}`, field);
+    }
     throw err;
   }
 }
@@ -42,7 +48,8 @@ function requiredFeatures(predictor: Predictor): string[] {
 export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
   const manifest = serving.predictor?.manifest;
   app.post<{ Params: { name: string }; Body: PredictBody }>(
-    "/v1/models/:name::predict",
+    // A regex param: find-my-way otherwise reads the literal ":predict" as part of the param name.
+    "/v1/models/:name(^[A-Za-z0-9_.-]+)::predict",
     {
       schema: {
         tags: ["predict"],
@@ -60,7 +67,7 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         if (body.entity || body.features) {
           throw new HttpError(400, "bad_request", "give either entity and features, or instances: not both", "instances");
         }
-        return { model, predictions: await predictOr503(predictor, body.instances) };
+        return { model, predictions: await predictOrHttpError(predictor, body.instances, true) };
       }
       if (!body.entity) {
         throw new HttpError(400, "bad_request", "entity: required field is missing (or send instances: [...])", "entity");
@@ -68,7 +75,7 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
       if (!body.features && requiredFeatures(predictor).length > 0) {
         throw new HttpError(400, "bad_request", `features: required field is missing; expected ${requiredFeatures(predictor).join(", ")}`, "features");
       }
-      const [prediction] = await predictOr503(predictor, [{ entity: body.entity, features: body.features ?? {} }]);
+      const [prediction] = await predictOrHttpError(predictor, [{ entity: body.entity, features: body.features ?? {} }], false);
       return { model, ...prediction };
     },
   );
