@@ -1,0 +1,149 @@
+import Redis from "ioredis";
+import { RedisStore } from "../../service/src/features/redis";
+import { featureField, redisKey, timestampField } from "../../service/src/features/redis-layout";
+import { serializeEntityKey } from "../../service/src/features/entity-key";
+import { FeatureStoreUnavailableError } from "../../service/src/features/store";
+import { decodeTimestamp, decodeValue, encodeValue } from "../../service/src/features/value-proto";
+import { onlineLayout } from "../../service/src/features/views";
+import type { OfflineRow } from "../../service/src/features/offline";
+import { startRedis } from "../setup/servers/redis";
+import { TEST_REDIS_PORT } from "../setup/servers/redis";
+import { PROJECT, REFS, testManifest, VIEW } from "./fixtures";
+import { eventually, RecordingLogger, redisConfig, requiredEnv } from "./stores";
+
+const T0 = Date.UTC(2024, 0, 1);
+const manifest = testManifest();
+const view = onlineLayout(manifest).views.get(VIEW)!;
+const query = (ids: (number | string)[], extra = {}) => ({
+  entityKeyTypes: { user_id: "int64" as const },
+  entities: ids.map((user_id) => ({ user_id })),
+  refs: REFS,
+  ...extra,
+});
+function row(id: number, n: number, t = T0): OfflineRow {
+  return {
+    view: VIEW,
+    rowNumber: id,
+    entity: { user_id: id },
+    eventTimestamp: new Date(t),
+    createdTimestamp: null,
+    values: { txn_count_1h: n, amount_sum_24h: n * 1.5, account_age_days: n, avg_ratio: 0.25, is_verified: true, home_country: "FR" },
+  };
+}
+const keyOf = (id: number) => redisKey(serializeEntityKey({ user_id: id }, ["user_id"], { user_id: "int64" }), PROJECT);
+
+describe("RedisStore against redis-server", () => {
+  const port = Number(requiredEnv(TEST_REDIS_PORT));
+  let store: RedisStore;
+  let raw: Redis;
+  const logger = new RecordingLogger();
+
+  beforeAll(async () => {
+    store = await RedisStore.connect(redisConfig(port), manifest, { logger });
+    raw = new Redis({ port, host: "127.0.0.1" });
+    await eventually(() => store.ready(), 5000);
+    await store.write(view, [row(101, 1), row(102, 2), row(103, 3)], 0);
+  });
+  afterAll(async () => {
+    await store.close();
+    raw.disconnect();
+  });
+
+  it("writes Feast's layout: murmur3 fields holding Value protos and a _ts:<view> Timestamp", async () => {
+    const fields = (await raw.hkeysBuffer(keyOf(101))).map((f) => f.toString("hex")).sort();
+    const expected = [...REFS.map((r) => featureField(VIEW, r.feature)), timestampField(VIEW)].map((f) => f.toString("hex")).sort();
+    expect(fields).toEqual(expected);
+    const values = await raw.hmgetBuffer(keyOf(101), featureField(VIEW, "txn_count_1h"), featureField(VIEW, "home_country"), timestampField(VIEW));
+    expect(Buffer.compare(values[0]!, Buffer.from(encodeValue(1, "int64")))).toBe(0);
+    expect(decodeValue(values[1]!, "string")).toBe("FR");
+    expect(decodeTimestamp(values[2]!).getTime()).toBe(T0);
+  });
+
+  it("reads one entity with every dtype", async () => {
+    const [v] = await store.get(query([101]));
+    expect(v.values).toEqual([1, 1.5, 1, 0.25, true, "FR"]);
+    expect(v.statuses).toEqual(REFS.map(() => "PRESENT"));
+    expect(v.eventTimestamps.map((t) => t?.getTime())).toEqual(REFS.map(() => T0));
+  });
+
+  it("reads a batch in request order, with NOT_FOUND for an unknown entity", async () => {
+    const vectors = await store.get(query([103, 999, "102"]));
+    expect(vectors.map((v) => v.values[0])).toEqual([3, null, 2]);
+    expect(vectors[1].statuses).toEqual(REFS.map(() => "NOT_FOUND"));
+    expect(vectors[1].eventTimestamps).toEqual(REFS.map(() => null));
+  });
+
+  it("reports NULL_VALUE for a stored null and OUTSIDE_MAX_AGE past the TTL", async () => {
+    await store.write(view, [{ ...row(104, 4, Date.now() - 7200_000), values: { ...row(104, 4).values, amount_sum_24h: null } }], 0);
+    const [v] = await store.get(query([104], { ttlSeconds: { [VIEW]: 3600 } }));
+    expect(v.statuses[1]).toBe("NULL_VALUE");
+    expect(v.statuses[0]).toBe("OUTSIDE_MAX_AGE");
+    expect(v.values[0]).toBe(4);
+  });
+
+  it("logs a malformed stored value and treats it as missing, keeping the other features", async () => {
+    await store.write(view, [row(105, 5)], 0);
+    await raw.hset(keyOf(105), featureField(VIEW, "amount_sum_24h"), Buffer.from("ffffffff", "hex"));
+    await raw.hset(keyOf(105), featureField(VIEW, "home_country"), Buffer.from(encodeValue(7, "int64")));
+    const [v] = await store.get(query([105]));
+    expect(v.statuses).toEqual(["PRESENT", "NOT_FOUND", "PRESENT", "PRESENT", "PRESENT", "NOT_FOUND"]);
+    expect(v.values[1]).toBeNull();
+    const messages = logger.warnings.filter((w) => w.message.includes("malformed")).map((w) => w.details.field);
+    expect(messages).toEqual(expect.arrayContaining([`${VIEW}:amount_sum_24h`, `${VIEW}:home_country`]));
+  });
+
+  it("never replaces a newer value by an older one, and rewriting leaves the same bytes", async () => {
+    await store.write(view, [row(106, 6, T0 + 1000)], 0);
+    const before = await raw.hgetallBuffer(keyOf(106));
+    expect(await store.write(view, [row(106, 1, T0)], 0)).toBe(0);
+    expect(await store.write(view, [row(106, 6, T0 + 1000)], 0)).toBe(1);
+    expect(await raw.hgetallBuffer(keyOf(106))).toEqual(before);
+  });
+
+  it("sets EXPIRE on the hash when a TTL is given", async () => {
+    await store.write(view, [row(107, 7)], 600);
+    const ttl = await raw.ttl(keyOf(107));
+    expect(ttl).toBeGreaterThan(590);
+    expect(ttl).toBeLessThanOrEqual(600);
+  });
+});
+
+describe("RedisStore when Redis is slow or down", () => {
+  it("rejects past the deadline, fails fast while down, and recovers by itself", async () => {
+    let server = await startRedis();
+    const logger = new RecordingLogger();
+    const store = await RedisStore.connect(redisConfig(server.port), manifest, { logger });
+    const admin = new Redis({ port: server.port, host: "127.0.0.1" });
+    try {
+      expect(await eventually(() => store.ready(), 5000)).toBe(true);
+      await store.write(view, [row(1, 1)], 0);
+
+      // Slow: the server stops answering clients for 400 ms.
+      await admin.call("CLIENT", "PAUSE", "400", "ALL");
+      let started = Date.now();
+      await expect(store.get(query([1], { deadline: Date.now() + 50 }))).rejects.toThrow(FeatureStoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(200);
+      await new Promise((r) => setTimeout(r, 450));
+      expect((await store.get(query([1])))[0].values[0]).toBe(1);
+
+      // Down: the process is gone.
+      await server.stop();
+      expect(await eventually(async () => !(await store.ready()), 3000)).toBe(true);
+      started = Date.now();
+      await expect(store.get(query([1]))).rejects.toThrow(FeatureStoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(50);
+
+      // Back on the same port: readiness returns without any call from us.
+      server = await startRedis({ port: server.port });
+      expect(await eventually(() => store.ready(), 10_000)).toBe(true);
+      const [v] = await store.get(query([1]));
+      expect(v.statuses[0]).toBe("NOT_FOUND"); // the new server starts empty (no persistence)
+      await store.write(view, [row(1, 9)], 0);
+      expect((await store.get(query([1])))[0].values[0]).toBe(9);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+});
