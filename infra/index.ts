@@ -1,0 +1,146 @@
+// The blueprint, read top to bottom: validated config, then the shared platform, then the one
+// compute target the stack chose. Every resource is described in its own module.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { toEnvironment, type DeploymentSettings } from "../service/src/config";
+import { readConfig, readRegion } from "./config";
+import { loadManifest, modelPackageDir } from "./model-package";
+import { Network } from "./network";
+import { ModelArtifacts } from "./model-artifacts";
+import { ImageRepository } from "./image-repository";
+import { FeatureStores, KEYSPACES_PORT } from "./feature-stores";
+import { LoadBalancer } from "./load-balancer";
+import { Observability } from "./observability";
+import { runtimePolicy } from "./runtime-policy";
+import { createComputeTarget } from "./compute";
+
+const config = readConfig();
+const region = readRegion();
+const packageDir = modelPackageDir(config.modelName, config.modelVersion);
+const manifest = loadManifest(packageDir);
+// Resource names start from the stack, so two stacks of one account never collide (S3 wants lowercase).
+const name = pulumi.getStack().toLowerCase();
+const tags = { project: "inference-blueprint", stack: pulumi.getStack(), model: `${config.modelName}-${config.modelVersion}` };
+const vpcCidrBlock = "10.0.0.0/16";
+
+const network = new Network(name, {
+  availabilityZones: config.availabilityZones,
+  natStrategy: config.natStrategy,
+  region,
+  cidrBlock: vpcCidrBlock,
+  tags,
+});
+
+const artifacts = new ModelArtifacts(name, {
+  packageDir,
+  modelName: config.modelName,
+  modelVersion: config.modelVersion,
+  tags,
+});
+
+const image = new ImageRepository(name, { architecture: config.architecture, tags });
+
+const loadBalancer = new LoadBalancer(name, {
+  vpcId: network.vpcId,
+  vpcCidrBlock,
+  publicSubnetIds: network.publicSubnetIds,
+  certificateArn: config.certificateArn,
+  tags,
+});
+
+const featureStores = new FeatureStores(name, {
+  manifest,
+  vpcId: network.vpcId,
+  privateSubnetIds: network.privateSubnetIds,
+  computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
+  redis: config.provisionRedis ? config.redis : undefined,
+  keyspaces: config.provisionKeyspaces ? config.keyspaces : undefined,
+  tags,
+});
+
+const observability = new Observability(name, {
+  logRetentionDays: config.logRetentionDays,
+  loadBalancerArnSuffix: loadBalancer.arnSuffix,
+  tags,
+});
+
+const identity = aws.getCallerIdentityOutput();
+const partition = aws.getPartitionOutput();
+const runtimePolicyJson = pulumi
+  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn])
+  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn]) =>
+    JSON.stringify(
+      runtimePolicy({
+        partition: partitionName,
+        region,
+        accountId,
+        bucketArn,
+        modelPrefix: artifacts.prefix,
+        keyspace,
+        keyspacesTables: featureStores.keyspacesTableNames,
+        redisSecretArn,
+      }),
+    ),
+  );
+
+// The service's environment comes from its own config module; only the chosen store is wired.
+const environment = pulumi
+  .all([artifacts.modelUri, featureStores.redisEndpoint, featureStores.redisAuthSecretArn, featureStores.keyspace])
+  .apply(([modelUri, redisHost, redisSecretArn, keyspace]) => {
+    const settings: DeploymentSettings = {
+      modelUri,
+      featureStore: config.featureStore,
+      awsRegion: region,
+      feastProject: manifest.project,
+    };
+    if (config.featureStore === "redis" && redisHost) {
+      settings.redis = { host: redisHost, port: featureStores.redisPort ?? 6379, tls: true, authSecretArn: redisSecretArn };
+    }
+    if (config.featureStore === "keyspaces" && keyspace) {
+      settings.cassandra = {
+        contactPoints: [`cassandra.${region}.amazonaws.com`],
+        port: KEYSPACES_PORT,
+        localDataCenter: region,
+        keyspace,
+        // Keyspaces reads at LOCAL_ONE or LOCAL_QUORUM only.
+        consistency: "LOCAL_ONE",
+        tls: true,
+        sigV4: true,
+      };
+    }
+    return toEnvironment(settings);
+  });
+
+const target = createComputeTarget(
+  config.computeTarget,
+  name,
+  {
+    imageUri: image.imageUri,
+    architecture: config.architecture,
+    environment,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
+    albSecurityGroupId: loadBalancer.securityGroupId,
+    listenerArn: loadBalancer.listenerArn,
+    runtimePolicyJson,
+    logGroupName: observability.logGroupName,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  },
+  config,
+  { dependsOn: [featureStores] },
+);
+
+export const url = config.domainName
+  ? pulumi.output(`https://${config.domainName}`)
+  : pulumi.interpolate`${loadBalancer.https ? "https" : "http"}://${loadBalancer.dnsName}`;
+export const bucket = artifacts.bucketName;
+export const modelUri = artifacts.modelUri;
+export const repositoryUrl = image.repositoryUrl;
+export const imageUri = image.imageUri;
+export const redisEndpoint = featureStores.redisEndpoint;
+export const keyspace = featureStores.keyspace;
+export const computeTarget = config.computeTarget;
+export const apiEndpoint = target.apiEndpoint;
+export const logGroupName = observability.logGroupName;

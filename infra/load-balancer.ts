@@ -1,0 +1,144 @@
+// The one front door every target sits behind: an internet-facing ALB in the public subnets.
+// Until a target adds its forward rule, the serving listener answers 503.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { HEALTH_PATH, PORT } from "../service/src/config";
+import { ALB_IDLE_TIMEOUT_SECONDS } from "./config";
+
+/** ALB and target group names are at most 32 characters; Pulumi appends an 8-character suffix. */
+export const ALB_NAME_MAX = 32;
+export const AUTONAME_SUFFIX_LENGTH = 8;
+
+/** Target group health check every target uses: the service's liveness path. */
+export function targetGroupHealthCheck(): aws.types.input.lb.TargetGroupHealthCheck {
+  return {
+    path: HEALTH_PATH,
+    matcher: "200",
+    interval: 15,
+    timeout: 5,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+  };
+}
+
+export interface LoadBalancerArgs {
+  vpcId: pulumi.Input<string>;
+  /** The VPC's CIDR: the ALB sends only inside it (service port or an EKS node port). */
+  vpcCidrBlock: string;
+  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** With a certificate: HTTPS on 443 and HTTP redirected to it. */
+  certificateArn?: string;
+  tags?: Record<string, string>;
+}
+
+export class LoadBalancer extends pulumi.ComponentResource {
+  readonly arn: pulumi.Output<string>;
+  readonly arnSuffix: pulumi.Output<string>;
+  readonly dnsName: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+  /** Compute runs in this group: admitted from the ALB on the service port only. */
+  readonly computeSecurityGroupId: pulumi.Output<string>;
+  /** The listener that serves traffic (HTTPS when a certificate is configured). */
+  readonly listenerArn: pulumi.Output<string>;
+  readonly https: boolean;
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-blueprint:lb:LoadBalancer", name, {}, opts);
+    const albName = `${name}-alb`;
+    if (albName.length + AUTONAME_SUFFIX_LENGTH > ALB_NAME_MAX) {
+      throw new Error(
+        `LoadBalancer ${name}: "${albName}" plus Pulumi's ${AUTONAME_SUFFIX_LENGTH}-character suffix exceeds the ALB's ${ALB_NAME_MAX}-character name limit; use a stack name of at most ${ALB_NAME_MAX - AUTONAME_SUFFIX_LENGTH - 7} characters`,
+      );
+    }
+    const parent = { parent: this };
+    const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, { vpcId: args.vpcId, description: "ALB: 80/443 from the internet", tags: args.tags }, parent);
+    const computeSg = new aws.ec2.SecurityGroup(
+      `${name}-compute`,
+      { vpcId: args.vpcId, description: "Inference service: the service port from the ALB only", tags: args.tags },
+      parent,
+    );
+    // Standalone rules (no inline ones), so targets can add theirs without the two fighting.
+    for (const port of [80, 443]) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-in-${port}`,
+        { securityGroupId: albSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: port, toPort: port, description: `HTTP${port === 443 ? "S" : ""} from the internet` },
+        parent,
+      );
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-out`,
+      { securityGroupId: albSg.id, cidrIpv4: args.vpcCidrBlock, ipProtocol: "tcp", fromPort: 0, toPort: 65535, description: "to targets inside the VPC" },
+      parent,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-compute-from-alb`,
+      { securityGroupId: computeSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: PORT, toPort: PORT, description: "service port from the ALB" },
+      parent,
+    );
+    // The service reaches S3, ECR, Keyspaces, Secrets Manager and Redis; nothing reaches it but the ALB.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-compute-out`,
+      { securityGroupId: computeSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1", description: "AWS APIs, Redis, Keyspaces" },
+      parent,
+    );
+
+    const alb = new aws.lb.LoadBalancer(
+      albName,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [albSg.id],
+        idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
+        dropInvalidHeaderFields: true,
+        tags: args.tags,
+      },
+      parent,
+    );
+    const unavailable: aws.types.input.lb.ListenerDefaultAction = {
+      type: "fixed-response",
+      fixedResponse: { contentType: "application/json", statusCode: "503", messageBody: '{"error":"no compute target registered"}' },
+    };
+    let serving: aws.lb.Listener;
+    if (args.certificateArn) {
+      serving = new aws.lb.Listener(
+        `${name}-https`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 443,
+          protocol: "HTTPS",
+          certificateArn: args.certificateArn,
+          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+          defaultActions: [unavailable],
+          tags: args.tags,
+        },
+        parent,
+      );
+      new aws.lb.Listener(
+        `${name}-http`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+          tags: args.tags,
+        },
+        parent,
+      );
+    } else {
+      serving = new aws.lb.Listener(
+        `${name}-http`,
+        { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: [unavailable], tags: args.tags },
+        parent,
+      );
+    }
+    this.arn = alb.arn;
+    this.arnSuffix = alb.arnSuffix;
+    this.dnsName = alb.dnsName;
+    this.securityGroupId = albSg.id;
+    this.computeSecurityGroupId = computeSg.id;
+    this.listenerArn = serving.arn;
+    this.https = args.certificateArn !== undefined;
+    this.registerOutputs({ dnsName: this.dnsName, listenerArn: this.listenerArn });
+  }
+}

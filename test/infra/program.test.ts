@@ -1,0 +1,52 @@
+// The whole program under mocks, for every stack file: it runs, wires the platform into the
+// compute target, and exports the outputs a user pastes.
+import { HEALTH_PATH, PORT, loadConfig } from "../../service/src/config";
+import { ofType, runStack, stackFiles, readProjectConfig, type StackRun } from "./harness";
+
+const runs = new Map<string, StackRun>();
+
+beforeAll(async () => {
+  // Real targets are tested in test/infra/compute; here the platform alone, with a recording fake.
+  for (const file of stackFiles()) runs.set(file, await runStack(file, { fakeComputeTarget: true }));
+}, 240_000);
+
+describe.each(stackFiles())("%s", (file) => {
+  const run = () => runs.get(file) as StackRun;
+
+  test("registers the platform and hands the chosen target to createComputeTarget", () => {
+    const r = run();
+    expect(r.computeTarget?.kind).toBe(readProjectConfig(file).computeTarget);
+    for (const component of ["Network", "ModelArtifacts", "ImageRepository", "FeatureStores", "LoadBalancer", "Observability"]) {
+      expect(r.resources.some((x) => x.type.endsWith(`:${component}`))).toBe(true);
+    }
+    expect(r.unknownInvokes).toEqual([]);
+  });
+
+  test("exports the outputs a user pastes", () => {
+    const o = run().outputs;
+    expect(o.url).toMatch(/^https?:\/\/[a-z0-9.-]+$/);
+    expect(o.bucket).toEqual(expect.any(String));
+    expect(o.modelUri).toBe(`s3://${String(o.bucket)}/models/fraud/1/`);
+    expect(o.repositoryUrl).toEqual(expect.any(String));
+    expect(o.imageUri).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(o.computeTarget).toBe(readProjectConfig(file).computeTarget);
+    expect(o.redisEndpoint).toEqual(expect.any(String));
+  });
+
+  test("the service environment round-trips through the service's own loadConfig", () => {
+    const env = run().computeTarget?.args.environment as Record<string, string>;
+    const service = loadConfig(env);
+    expect(service.port).toBe(PORT);
+    expect(service.modelUri).toBe(run().outputs.modelUri);
+    expect(service.featureStore).toBe("redis");
+    expect(service.redis.tls).toBe(true);
+    expect(service.redis.authSecretArn).toMatch(/^arn:aws:secretsmanager:/);
+    expect(service.redis.authToken).toBeUndefined();
+  });
+
+  test("every target group (if the target made one) checks the service's health path", () => {
+    for (const tg of ofType(run().resources, "aws:lb/targetGroup:TargetGroup")) {
+      expect(tg.inputs.healthCheck?.path).toBe(HEALTH_PATH);
+    }
+  });
+});
