@@ -58,6 +58,8 @@ export interface EksSizing {
   cpuMillis: number;
   memoryMb: number;
   scaling: ServiceScaling;
+  /** IAM principals given cluster-admin access entries (the deploying identity always has one). */
+  adminPrincipalArns?: string[];
 }
 
 /** Every target's sizing as read from stack config; a target reads its own entry. */
@@ -82,6 +84,11 @@ export interface ComputeTargetArgs {
   albSecurityGroupId: pulumi.Input<string>;
   /** The listener that serves traffic (HTTPS when configured); the target adds a forward rule. */
   listenerArn: pulumi.Input<string>;
+  /**
+   * The ALB's ARN suffix (`app/<name>/<id>`), for the ALBRequestCountPerTarget scaling metric.
+   * Unset: derived from `listenerArn`.
+   */
+  loadBalancerArnSuffix?: pulumi.Input<string>;
   /** Least-privilege runtime policy (model prefix read, Keyspaces tables, the Redis secret), JSON. */
   runtimePolicyJson: pulumi.Input<string>;
   /** The service's CloudWatch log group (created by the platform with its retention). */

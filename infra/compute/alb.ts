@@ -1,0 +1,72 @@
+// What every target does on the shared ALB: one target group behind one forward rule on the
+// serving listener, whose default action stays the platform's fixed 503.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ComputeTargetArgs } from "./target";
+
+/** One target per stack, so one rule; a fixed priority keeps `pulumi up` idempotent. */
+export const SERVICE_RULE_PRIORITY = 100;
+
+/** Target group names are limited to 32 characters; Pulumi appends "-" and 7 random characters. */
+export const TARGET_GROUP_NAME_LIMIT = 32;
+export const AUTONAME_SUFFIX_LENGTH = 8;
+
+/** Refuses a logical name whose auto-generated physical name would exceed AWS's limit. */
+export function checkTargetGroupName(logicalName: string): void {
+  const physical = logicalName.length + AUTONAME_SUFFIX_LENGTH;
+  if (physical > TARGET_GROUP_NAME_LIMIT) {
+    throw new Error(
+      `target group "${logicalName}" would get a ${physical}-character name; AWS allows ` +
+        `${TARGET_GROUP_NAME_LIMIT}: keep the logical name within ` +
+        `${TARGET_GROUP_NAME_LIMIT - AUTONAME_SUFFIX_LENGTH} characters (a shorter component name)`,
+    );
+  }
+}
+
+/**
+ * `app/<name>/<id>` of the load balancer a listener belongs to: the first half of the
+ * `ALBRequestCountPerTarget` resource label.
+ */
+export function loadBalancerArnSuffix(listenerArn: string): string {
+  const match = /:listener\/(app\/[^/]+\/[^/]+)\/[^/]+$/.exec(listenerArn);
+  if (!match) {
+    throw new Error(
+      `listener ARN "${listenerArn}" is not an ALB listener ARN ` +
+        `(arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<listener-id>)`,
+    );
+  }
+  return match[1];
+}
+
+/**
+ * `ALBRequestCountPerTarget` needs `app/…/targetgroup/…`: the ALB's and the target group's ARN
+ * suffixes. The ALB's comes from the platform when it passes it, else from the listener's ARN.
+ */
+export function requestCountResourceLabel(
+  compute: Pick<ComputeTargetArgs, "listenerArn" | "loadBalancerArnSuffix">,
+  targetGroupArnSuffix: pulumi.Input<string>,
+): pulumi.Output<string> {
+  const albSuffix = compute.loadBalancerArnSuffix ?? pulumi.output(compute.listenerArn).apply(loadBalancerArnSuffix);
+  return pulumi.interpolate`${albSuffix}/${targetGroupArnSuffix}`;
+}
+
+/** Sends every path on the serving listener to the target's group. */
+export function forwardAllTo(
+  name: string,
+  listenerArn: pulumi.Input<string>,
+  targetGroupArn: pulumi.Input<string>,
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): aws.lb.ListenerRule {
+  return new aws.lb.ListenerRule(
+    name,
+    {
+      listenerArn,
+      priority: SERVICE_RULE_PRIORITY,
+      actions: [{ type: "forward", targetGroupArn }],
+      conditions: [{ pathPattern: { values: ["/*"] } }],
+      tags,
+    },
+    opts,
+  );
+}
