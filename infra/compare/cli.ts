@@ -9,7 +9,7 @@ import { renderSvg } from "./chart";
 import { compareStacks, workloadFor, type TrafficOverrides } from "./comparison";
 import { CostModelError, optionsFor, priceOption } from "./cost-model";
 import { CompareError } from "./errors";
-import { loadPrices, PriceTableError } from "./prices";
+import { loadPrices, PriceTableError, type PriceTable } from "./prices";
 import { estimateTable, workloadLine } from "./report";
 import { comparisonText } from "./report";
 import { readStacks, STACKS_DIR, type Stack } from "./stacks";
@@ -106,7 +106,7 @@ export async function compareCommand(argv: string[], print: (s: string) => void)
 }
 
 /** Stack config set from `cost` flags, merged over the usage file's `platform`. */
-function platformFromFlags(target: ComputeTargetKind, v: Record<string, unknown>, usage: UsageFile | undefined): Record<string, unknown> {
+function platformFromFlags(target: ComputeTargetKind, v: Record<string, unknown>, usage: UsageFile | undefined, prices: PriceTable): Record<string, unknown> {
   const raw: Record<string, unknown> = structuredClone(usage?.platform ?? {});
   raw.computeTarget = target;
   const section = (key: string): Record<string, unknown> => {
@@ -117,7 +117,18 @@ function platformFromFlags(target: ComputeTargetKind, v: Record<string, unknown>
   };
   const str = (k: string) => v[k] as string | undefined;
   const n = (k: string, min: number, max: number, integer = true) => numberFlag(k, str(k), min, max, integer);
-  if (str("architecture")) raw.architecture = str("architecture");
+  if (str("architecture")) {
+    raw.architecture = str("architecture");
+    // validateConfig checks every target's instance types against the architecture; for the
+    // targets not being priced, take a type of that architecture from the price table.
+    const fitting = Object.entries(prices.ec2.instances).find(([, spec]) => spec.architecture === raw.architecture)?.[0];
+    for (const other of ["ec2", "eks"] as const) {
+      if (other === target || fitting === undefined) continue;
+      const sec = section(other);
+      if (other === "ec2" && sec.instanceType === undefined) sec.instanceType = fitting;
+      if (other === "eks" && sec.instanceTypes === undefined) sec.instanceTypes = [fitting];
+    }
+  }
   if (str("nat")) raw.natStrategy = str("nat");
   if (str("feature-store")) raw.featureStore = str("feature-store");
   if (str("redis-node")) section("redis").nodeType = str("redis-node");
@@ -169,7 +180,7 @@ export function costCommand(argv: string[], print: (s: string) => void): void {
   const prices = loadPrices(values.prices as string | undefined);
   let config;
   try {
-    config = validateConfig(platformFromFlags(kind, values, usage));
+    config = validateConfig(platformFromFlags(kind, values, usage, prices));
   } catch (e) {
     if (e instanceof BlueprintConfigError) throw new CompareError(`cost ${kind}:\n  - ${e.problems.join("\n  - ")}`);
     throw e;
