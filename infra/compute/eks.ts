@@ -263,7 +263,11 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
     );
     new aws.autoscaling.Attachment(
       `${name}-tg-nodes`,
-      { autoscalingGroupName: nodeGroup.nodeGroup.resources.apply(nodeGroupAutoScalingGroupName), lbTargetGroupArn: targetGroup.arn },
+      {
+        // A resource reference in a deployment, plain data under mocks: apply reads both.
+        autoscalingGroupName: nodeGroup.nodeGroup.apply((ng) => ng.resources).apply(nodeGroupAutoScalingGroupName),
+        lbTargetGroupArn: targetGroup.arn,
+      },
       parent,
     );
     new aws.vpc.SecurityGroupIngressRule(
