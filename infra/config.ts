@@ -325,7 +325,7 @@ function architectureProblem(types: string[], architecture: Architecture): strin
   return `${wrong.join(", ")} cannot run the ${architecture} image; choose ${architecture === "arm64" ? "Graviton (e.g. t4g, m7g)" : "x86 (e.g. t3, m7i)"} instance types or change architecture`;
 }
 
-function readEc2(f: Fields, architecture: Architecture): Ec2Sizing {
+function readEc2(f: Fields, architecture: Architecture | undefined): Ec2Sizing {
   const d = DEFAULTS.ec2;
   const e = f.object("ec2", Object.keys(d));
   const out: Ec2Sizing = {
@@ -339,12 +339,12 @@ function readEc2(f: Fields, architecture: Architecture): Ec2Sizing {
   if (out.minInstances > out.maxInstances) {
     e.problem("minInstances", `${out.minInstances} is above maxInstances ${out.maxInstances}`);
   }
-  const arch = architectureProblem([out.instanceType], architecture);
+  const arch = architecture && architectureProblem([out.instanceType], architecture);
   if (arch) e.problem("instanceType", arch);
   return out;
 }
 
-function readEks(f: Fields, architecture: Architecture): EksSizing {
+function readEks(f: Fields, architecture: Architecture | undefined): EksSizing {
   const d = DEFAULTS.eks;
   const k = f.object("eks", [...Object.keys(d), "adminPrincipalArns"]);
   const out: EksSizing = {
@@ -362,7 +362,7 @@ function readEks(f: Fields, architecture: Architecture): EksSizing {
   if (!(out.minNodes <= out.desiredNodes && out.desiredNodes <= out.maxNodes)) {
     k.problem("desiredNodes", `expected minNodes ≤ desiredNodes ≤ maxNodes, got ${out.minNodes} ≤ ${out.desiredNodes} ≤ ${out.maxNodes}`);
   }
-  const arch = architectureProblem(out.instanceTypes, architecture);
+  const arch = architecture && architectureProblem(out.instanceTypes, architecture);
   if (arch) k.problem("instanceTypes", arch);
   return out;
 }
@@ -467,8 +467,9 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     logRetentionDays: f.number("logRetentionDays", d.logRetentionDays, 1, 3653),
     lambda: readLambda(f),
     fargate: readFargate(f),
-    ec2: readEc2(f, architecture),
-    eks: readEks(f, architecture),
+    // Instances must run the image only for the target that is deployed.
+    ec2: readEc2(f, computeTarget === "ec2" ? architecture : undefined),
+    eks: readEks(f, computeTarget === "eks" ? architecture : undefined),
     traffic: readTraffic(f),
   };
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays)) {

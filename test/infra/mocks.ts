@@ -9,9 +9,10 @@ export const REGION = "us-east-1";
 export interface Registered {
   type: string;
   name: string;
-  // Inputs are whatever the provider schema allows; tests narrow what they read.
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  state: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // Deliberately loose: inputs are whatever each provider schema allows, and a test reads deep
+  // paths (`inputs.rules[0].…`) whose failure is the assertion itself.
+  inputs: Record<string, any>;
+  state: Record<string, any>;
   custom: boolean;
 }
 
@@ -84,12 +85,23 @@ const FABRICATED: Record<string, (a: Args) => State> = {
     repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${a.name}`,
     registryId: ACCOUNT_ID,
   }),
+  // ELB ARNs in their real shapes: targets and alarms parse them (arnSuffix, listener → ALB).
   "aws:lb/loadBalancer:LoadBalancer": (a) => ({
+    arn: arn("elasticloadbalancing", `loadbalancer/app/${a.name}/0123456789abcdef`),
     dnsName: `${a.name}-1234567890.${REGION}.elb.amazonaws.com`,
     arnSuffix: `app/${a.name}/0123456789abcdef`,
     zoneId: "Z35SXDOTRQ7X7K",
   }),
-  "aws:lb/targetGroup:TargetGroup": (a) => ({ arnSuffix: `targetgroup/${a.name}/0123456789abcdef` }),
+  "aws:lb/listener:Listener": (a) => ({
+    arn: `${String(a.inputs.loadBalancerArn).replace(":loadbalancer/", ":listener/")}/${String(a.inputs.port ?? 80).padStart(16, "0")}`,
+  }),
+  "aws:lb/listenerRule:ListenerRule": (a) => ({
+    arn: `${String(a.inputs.listenerArn).replace(":listener/", ":listener-rule/")}/${"0".repeat(15)}1`,
+  }),
+  "aws:lb/targetGroup:TargetGroup": (a) => ({
+    arn: arn("elasticloadbalancing", `targetgroup/${a.name.slice(0, 32)}/0123456789abcdef`),
+    arnSuffix: `targetgroup/${a.name.slice(0, 32)}/0123456789abcdef`,
+  }),
   "aws:elasticache/replicationGroup:ReplicationGroup": (a) => ({
     primaryEndpointAddress: `master.${a.name}.abcdef.use1.cache.amazonaws.com`,
     readerEndpointAddress: `replica.${a.name}.abcdef.use1.cache.amazonaws.com`,

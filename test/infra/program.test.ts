@@ -1,7 +1,7 @@
 // The whole program under mocks, for every stack file: it runs, wires the platform into the
 // compute target, and exports the outputs a user pastes.
-import { HEALTH_PATH, PORT, loadConfig } from "../../service/src/config";
-import { ofType, runStack, stackFiles, readProjectConfig, type StackRun } from "./harness";
+import { PORT, loadConfig } from "../../service/src/config";
+import { runStack, stackFiles, readProjectConfig, type StackRun } from "./harness";
 
 const runs = new Map<string, StackRun>();
 
@@ -42,11 +42,5 @@ describe.each(stackFiles())("%s", (file) => {
     expect(service.redis.tls).toBe(true);
     expect(service.redis.authSecretArn).toMatch(/^arn:aws:secretsmanager:/);
     expect(service.redis.authToken).toBeUndefined();
-  });
-
-  test("every target group (if the target made one) checks the service's health path", () => {
-    for (const tg of ofType(run().resources, "aws:lb/targetGroup:TargetGroup")) {
-      expect(tg.inputs.healthCheck?.path).toBe(HEALTH_PATH);
-    }
   });
 });
