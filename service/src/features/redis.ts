@@ -4,7 +4,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import Redis, { type RedisOptions } from "ioredis";
 import type { ServiceConfig } from "../config";
-import type { Manifest } from "../model/manifest";
+import type { FeatureDtype, Manifest } from "../model/manifest";
 import { stderrLogger, type StoreLogger } from "./log";
 import type { OfflineRow } from "./offline";
 import { featureField, redisKey, timestampField } from "./redis-layout";
@@ -25,7 +25,7 @@ interface Lookup {
   entityIndex: number;
   view: OnlineView;
   key: Buffer;
-  refs: { feature: string; dtype: OnlineView["features"] extends Map<string, infer D> ? D : never; index: number }[];
+  refs: { feature: string; dtype: FeatureDtype; index: number }[];
   fields: Buffer[];
 }
 
