@@ -76,11 +76,13 @@ function toConfigString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** An output's value; a failed output rejects (an `apply` callback would never run, and the test would hang). */
 async function resolve(pulumi: typeof pulumiType, value: unknown): Promise<unknown> {
-  if (pulumi.Output.isInstance(value)) {
-    return new Promise((done) => (value as pulumiType.Output<unknown>).apply((v) => done(v)));
-  }
-  return value;
+  if (!pulumi.Output.isInstance(value)) return value;
+  // `promise()` is the Output's own (internal) settle-or-fail; fall back to apply if it ever goes.
+  const settle = (value as unknown as { promise?: () => Promise<unknown> }).promise;
+  if (typeof settle === "function") return settle.call(value);
+  return new Promise((done) => (value as pulumiType.Output<unknown>).apply((v) => done(v)));
 }
 
 /** Runs infra/index.ts for `stacks/<stackFile>` under mocks and returns everything it registered. */

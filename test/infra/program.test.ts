@@ -44,3 +44,8 @@ describe.each(stackFiles())("%s", (file) => {
     expect(service.redis.authToken).toBeUndefined();
   });
 });
+
+test("the program refuses invalid config, listing every problem", async () => {
+  const attempt = runStack("Pulumi.fargate.yaml", { fakeComputeTarget: true, overrides: { computeTarget: "ecs", fargate: { cpu: 256, memoryMb: 4096 } } });
+  await expect(attempt).rejects.toThrow(/computeTarget: "ecs" is not one of lambda, fargate, ec2, eks\n.*fargate\.cpu: cpu 256 with memoryMb 4096/s);
+});
