@@ -1,6 +1,6 @@
 // The Fastify app: one factory that receives its collaborators, so the HTTP server, the Lambda
 // handler and the tests all build the same thing.
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { ServiceConfig } from "./config";
 import { installErrorHandlers } from "./errors";
@@ -21,7 +21,7 @@ export async function buildApp({ config, serving, metrics }: AppDeps): Promise<F
   const app = Fastify({
     logger: { level: config.logLevel },
     // Per-request log lines cost more than a prediction; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     ajv: {
       // Strict: no silent type coercion, no silently dropped unknown fields.

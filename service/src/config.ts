@@ -222,7 +222,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const modelUri = r.string(ENV.modelUri, d.modelUri);
 
   const config: ServiceConfig = {
-    port: r.int(ENV.port, d.port, 1, 65535),
+    // 0 asks the OS for a free port (tests, benchmarks).
+    port: r.int(ENV.port, d.port, 0, 65535),
     host: r.string(ENV.host, d.host),
     logLevel: r.oneOf(ENV.logLevel, LOG_LEVELS, d.logLevel),
     modelUri,

@@ -5,7 +5,7 @@ import { buildApp } from "../../service/src/app";
 import type { FeatureStore } from "../../service/src/features/store";
 import { ServiceMetrics } from "../../service/src/metrics";
 import { Predictor } from "../../service/src/predictor";
-import { startServer } from "../../service/src/server";
+import { drain, startServer } from "../../service/src/server";
 import { examplePackage, golden, goldenStore, testConfig } from "./fixtures";
 
 const known = golden.cases.find((c) => Object.keys(c.online).length > 0)!;
@@ -17,7 +17,7 @@ describe("HTTP server", () => {
     const server = await startServer(testConfig({ port: 0, host: "127.0.0.1" }));
     const res = await post(server.url);
     expect(res.status).toBe(200);
-    expect((await res.json()).label).toBe(known.expected.label);
+    expect(((await res.json()) as { label: string }).label).toBe(known.expected.label);
     await server.close();
   });
 
@@ -41,10 +41,13 @@ describe("HTTP server", () => {
     const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
     const inFlight = post(url);
     await new Promise((r) => setTimeout(r, 50));
-    const closed = app.close();
+    const started = Date.now();
+    const closed = drain(app);
     const res = await inFlight;
     expect(res.status).toBe(200);
     await closed;
+    // Not held for the keep-alive timeout by the connection that was busy.
+    expect(Date.now() - started).toBeLessThan(2000);
     await expect(post(url)).rejects.toThrow();
     await predictor.close();
   });
@@ -61,6 +64,10 @@ describe("HTTP server", () => {
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 45_000);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code} before listening: ${output}`));
+      });
       child.stdout.on("data", () => {
         const m = /listening on (http:\/\/[0-9.:]+)/.exec(output);
         if (m) {
