@@ -117,7 +117,7 @@ async function coldStart(runs: number): Promise<{ node: number; service: number 
   const serviceTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
-    const server = await startService({ LOG_LEVEL: "warn" });
+    const server = await startService();
     const status = await once(`${server.url}/v1/models/fraud:predict`, bodies[0]);
     serviceTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     await server.stop();

@@ -8,29 +8,15 @@ import type { OfflineRow } from "../../service/src/features/offline";
 import { DEFAULTS, ENV, loadConfig } from "../../service/src/config";
 import { TEST_CASSANDRA_DC, TEST_CASSANDRA_PORT } from "../setup/servers/cassandra";
 import { freePort } from "../setup/servers/redis";
-import { PROJECT, REFS, testManifest, VIEW } from "./fixtures";
+import { onlineRow, PROJECT, REFS, storeQuery, testManifest, VIEW } from "./fixtures";
 import { cassandraConfig, RecordingLogger, requiredEnv } from "./stores";
 
 const T0 = Date.UTC(2024, 0, 1);
 const KEYSPACE = "feast_store_test";
 const manifest = testManifest();
 const view = onlineLayout(manifest).views.get(VIEW)!;
-const query = (ids: number[], extra = {}) => ({
-  entityKeyTypes: { user_id: "int64" as const },
-  entities: ids.map((user_id) => ({ user_id })),
-  refs: REFS,
-  ...extra,
-});
-function row(id: number, n: number, t = T0): OfflineRow {
-  return {
-    view: VIEW,
-    rowNumber: id,
-    entity: { user_id: id },
-    eventTimestamp: new Date(t),
-    createdTimestamp: null,
-    values: { txn_count_1h: n, amount_sum_24h: n * 1.5, account_age_days: n, avg_ratio: 0.25, is_verified: false, home_country: "US" },
-  };
-}
+const query = storeQuery;
+const row = (id: number, n: number, t = T0): OfflineRow => onlineRow(id, n, t, { is_verified: false, home_country: "US" });
 const hexKey = (id: number) => serializeEntityKey({ user_id: id }, ["user_id"], { user_id: "int64" }).toString("hex");
 
 describe("CassandraStore against Cassandra", () => {

@@ -1,3 +1,4 @@
+import type { OfflineRow } from "../../service/src/features/offline";
 // Small model manifests and offline Parquet files the feature-store tests build for themselves.
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -98,3 +99,23 @@ export function fullRow(id: number, t: number, n: number): FixtureRow {
 }
 
 export const REFS = FEATURES.map((f) => ({ view: VIEW, feature: f.name, dtype: f.dtype }));
+
+/** A store query for these user ids over every fixture feature. */
+export const storeQuery = (ids: (number | string)[], extra = {}) => ({
+  entityKeyTypes: { user_id: "int64" as const },
+  entities: ids.map((user_id) => ({ user_id })),
+  refs: REFS,
+  ...extra,
+});
+
+/** One online row of the fixture view for user `id`, values derived from `n`. */
+export function onlineRow(id: number, n: number, t: number, flags: { is_verified: boolean; home_country: string }): OfflineRow {
+  return {
+    view: VIEW,
+    rowNumber: id,
+    entity: { user_id: id },
+    eventTimestamp: new Date(t),
+    createdTimestamp: null,
+    values: { txn_count_1h: n, amount_sum_24h: n * 1.5, account_age_days: n, avg_ratio: 0.25, ...flags },
+  };
+}

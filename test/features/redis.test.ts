@@ -8,28 +8,14 @@ import { onlineLayout } from "../../service/src/features/views";
 import type { OfflineRow } from "../../service/src/features/offline";
 import { startRedis } from "../setup/servers/redis";
 import { TEST_REDIS_PORT } from "../setup/servers/redis";
-import { PROJECT, REFS, testManifest, VIEW } from "./fixtures";
+import { onlineRow, PROJECT, REFS, storeQuery, testManifest, VIEW } from "./fixtures";
 import { eventually, RecordingLogger, redisConfig, requiredEnv } from "./stores";
 
 const T0 = Date.UTC(2024, 0, 1);
 const manifest = testManifest();
 const view = onlineLayout(manifest).views.get(VIEW)!;
-const query = (ids: (number | string)[], extra = {}) => ({
-  entityKeyTypes: { user_id: "int64" as const },
-  entities: ids.map((user_id) => ({ user_id })),
-  refs: REFS,
-  ...extra,
-});
-function row(id: number, n: number, t = T0): OfflineRow {
-  return {
-    view: VIEW,
-    rowNumber: id,
-    entity: { user_id: id },
-    eventTimestamp: new Date(t),
-    createdTimestamp: null,
-    values: { txn_count_1h: n, amount_sum_24h: n * 1.5, account_age_days: n, avg_ratio: 0.25, is_verified: true, home_country: "FR" },
-  };
-}
+const query = storeQuery;
+const row = (id: number, n: number, t = T0): OfflineRow => onlineRow(id, n, t, { is_verified: true, home_country: "FR" });
 const keyOf = (id: number) => redisKey(serializeEntityKey({ user_id: id }, ["user_id"], { user_id: "int64" }), PROJECT);
 
 describe("RedisStore against redis-server", () => {

@@ -1,10 +1,7 @@
 // Picks the online store the configuration names.
 import type { ServiceConfig } from "../config";
 import type { Manifest } from "../model/manifest";
-import { CassandraStore } from "./cassandra";
-import { EmbeddedStore } from "./embedded";
 import type { StoreLogger } from "./log";
-import { RedisStore } from "./redis";
 import type { FeatureStore } from "./store";
 
 export type { FeatureStore } from "./store";
@@ -22,7 +19,9 @@ export async function createFeatureStore(
 ): Promise<FeatureStore> {
   const project = config.feastProject ?? manifest.project;
   switch (config.featureStore) {
+    // Each store's client library is loaded only when chosen: the others would cost tens of MB of RSS.
     case "embedded": {
+      const { EmbeddedStore } = await import("./embedded");
       const store = await EmbeddedStore.fromParquet(config.embeddedFeaturesPath, manifest, {
         s3: { region: config.awsRegion, endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
       });
@@ -34,10 +33,14 @@ export async function createFeatureStore(
       }
       return store;
     }
-    case "redis":
+    case "redis": {
+      const { RedisStore } = await import("./redis");
       return RedisStore.connect(config, manifest, { logger: options.logger, project });
+    }
     case "cassandra":
-    case "keyspaces":
+    case "keyspaces": {
+      const { CassandraStore } = await import("./cassandra");
       return CassandraStore.connect(config, manifest, { logger: options.logger, project, flavor: config.featureStore });
+    }
   }
 }

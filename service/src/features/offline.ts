@@ -1,8 +1,8 @@
 // Offline feature files in Feast's offline shape (join keys, event_timestamp, optional
 // created_timestamp, one column per feature), from a local path or s3://. Shared by the
 // embedded store and the materializer, so both read a file the same way.
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ParquetReader } from "@dsnp/parquetjs";
+import { open } from "node:fs/promises";
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import type { FeatureDtype, Manifest } from "../model/manifest";
 import type { EntityKey, FeatureValue } from "./store";
 import { onlineLayout, type OnlineLayout, type OnlineView } from "./views";
@@ -64,10 +64,16 @@ export async function openOfflineFile(
   s3: S3Location = {},
   layout: OnlineLayout = onlineLayout(manifest),
 ): Promise<OfflineFile> {
-  const reader = await openReader(source, s3);
-  const columns = new Map<string, string | undefined>(
-    Object.values(reader.schema.fields).map((f) => [f.name, f.originalType as string | undefined]),
-  );
+  const { file, close } = await openParquet(source, s3);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (err) {
+    await close();
+    throw new OfflineSourceError(`offline features "${source}" cannot be read as Parquet: ${(err as Error).message}`, { cause: err });
+  }
+  // A flat table: the root element, then one element per column.
+  const columns = new Set(metadata.schema.slice(1).map((e) => e.name));
   const views: OnlineView[] = [];
   const missingViews: string[] = [];
   for (const view of layout.views.values()) {
@@ -76,59 +82,76 @@ export async function openOfflineFile(
     if (absent.length === 0) views.push(view);
     else if (absent.length === needed.length) missingViews.push(view.name);
     else {
-      await reader.close();
+      await close();
       throw new OfflineSourceError(`${source}: feature view "${view.name}" needs columns ${absent.join(", ")}`);
     }
   }
   if (!columns.has(EVENT_TIMESTAMP) || views.length === 0) {
-    await reader.close();
+    await close();
     const expected = [...layout.views.values()].map((v) => [...v.joinKeys, ...v.features.keys()].join(", "));
     throw new OfflineSourceError(
       `${source}: expected columns ${EVENT_TIMESTAMP} and, for at least one feature view, ${expected.join(" | ")}; ` +
-        `found ${[...columns.keys()].join(", ")}`,
+        `found ${[...columns].join(", ")}`,
     );
   }
-  const timeUnit = (column: string) => (columns.get(column) === "TIMESTAMP_MICROS" ? 1000 : 1);
   return {
-    rowCount: Number(reader.getRowCount()),
+    rowCount: Number(metadata.num_rows),
     views,
     missingViews,
     async *rows() {
-      const cursor = reader.getCursor();
-      let rowNumber = 0;
-      for (;;) {
-        const record = (await cursor.next()) as Record<string, unknown> | null;
-        if (!record) return;
-        rowNumber += 1;
-        const parsed = parseRow(record, rowNumber, views, layout, {
-          event: timeUnit(EVENT_TIMESTAMP),
-          created: timeUnit(CREATED_TIMESTAMP),
-        });
-        if (Array.isArray(parsed)) yield* parsed;
-        else yield parsed;
+      // One row group at a time, so a large file never sits decoded in memory at once.
+      let rowStart = 0;
+      for (const group of metadata.row_groups) {
+        const rowEnd = rowStart + Number(group.num_rows);
+        let records: Record<string, unknown>[];
+        try {
+          records = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+        } catch (err) {
+          throw new OfflineSourceError(`${source}: rows ${rowStart + 1}–${rowEnd} cannot be decoded: ${(err as Error).message}`, { cause: err });
+        }
+        for (const [i, record] of records.entries()) {
+          const parsed = parseRow(record, rowStart + i + 1, views, layout);
+          if (Array.isArray(parsed)) yield* parsed;
+          else yield parsed;
+        }
+        rowStart = rowEnd;
       }
     },
-    close: () => reader.close(),
+    close,
   };
 }
 
-async function openReader(source: string, s3: S3Location): Promise<ParquetReader> {
+/** A local file read by ranges, or an s3:// object fetched whole. */
+async function openParquet(source: string, s3: S3Location): Promise<{ file: AsyncBuffer; close(): Promise<void> }> {
   try {
-    if (!source.startsWith("s3://")) return await ParquetReader.openFile(source);
+    if (!source.startsWith("s3://")) {
+      const handle = await open(source, "r");
+      const { size } = await handle.stat();
+      const file: AsyncBuffer = {
+        byteLength: size,
+        async slice(start: number, end = size) {
+          const bytes = new Uint8Array(end - start);
+          await handle.read(bytes, 0, bytes.length, start);
+          return bytes.buffer;
+        },
+      };
+      return { file, close: () => handle.close() };
+    }
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
     if (!match) throw new Error("expected s3://bucket/key");
+    const { GetObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
     const client = new S3Client({ region: s3.region ?? "us-east-1", endpoint: s3.endpoint, forcePathStyle: s3.forcePathStyle });
     try {
       const object = await client.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
       if (!object.Body) throw new Error("empty object body");
-      return await ParquetReader.openBuffer(Buffer.from(await object.Body.transformToByteArray()));
+      const bytes = await object.Body.transformToByteArray();
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return { file: buffer, close: async () => {} };
     } finally {
       client.destroy();
     }
   } catch (err) {
-    throw new OfflineSourceError(`offline features "${source}" cannot be read as Parquet: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new OfflineSourceError(`offline features "${source}" cannot be read: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -137,14 +160,13 @@ function parseRow(
   rowNumber: number,
   views: OnlineView[],
   layout: OnlineLayout,
-  units: { event: number; created: number },
 ): OfflineRow[] | BadRow {
   const bad = (problem: string): BadRow => ({ rowNumber, problem });
-  const eventTimestamp = toDate(record[EVENT_TIMESTAMP], units.event);
+  const eventTimestamp = toDate(record[EVENT_TIMESTAMP]);
   if (!eventTimestamp) return bad(`${EVENT_TIMESTAMP} ${show(record[EVENT_TIMESTAMP])} is not a timestamp`);
   let createdTimestamp: Date | null = null;
   if (record[CREATED_TIMESTAMP] !== undefined && record[CREATED_TIMESTAMP] !== null) {
-    createdTimestamp = toDate(record[CREATED_TIMESTAMP], units.created);
+    createdTimestamp = toDate(record[CREATED_TIMESTAMP]);
     if (!createdTimestamp) return bad(`${CREATED_TIMESTAMP} ${show(record[CREATED_TIMESTAMP])} is not a timestamp`);
   }
   const rows: OfflineRow[] = [];
@@ -171,12 +193,12 @@ function show(value: unknown): string {
   return typeof value === "bigint" ? value.toString() : JSON.stringify(value);
 }
 
-/** `unitsPerMs` is 1000 for microsecond integers, 1 for milliseconds. */
-function toDate(value: unknown, unitsPerMs: number): Date | null {
+/** Parquet TIMESTAMP columns arrive as Dates; bare integers are taken as epoch milliseconds. */
+function toDate(value: unknown): Date | null {
   let ms: number | undefined;
   if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === "bigint") ms = Number(value / BigInt(unitsPerMs));
-  else if (typeof value === "number") ms = value / unitsPerMs;
+  else if (typeof value === "bigint") ms = Number(value);
+  else if (typeof value === "number") ms = value;
   else if (typeof value === "string") ms = Date.parse(value);
   return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms);
 }

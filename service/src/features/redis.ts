@@ -1,7 +1,6 @@
 // Online features from Redis (or ElastiCache) in Feast's layout: one HMGET per entity and
 // view, pipelined for batches. When Redis is down, requests fail at once (no offline queue)
 // while ioredis reconnects in the background.
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import Redis, { type RedisOptions } from "ioredis";
 import type { ServiceConfig } from "../config";
 import type { FeatureDtype, Manifest } from "../model/manifest";
@@ -227,6 +226,8 @@ function safeTime(bytes: Buffer): number {
 
 /** The ElastiCache auth token from Secrets Manager: the secret string, or its `authToken`/`token`/`password` field. */
 async function fetchAuthToken(secretArn: string, region: string | undefined): Promise<string> {
+  // Loaded only when a secret is configured.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
   const client = new SecretsManagerClient({ region });
   try {
     const secret = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
