@@ -124,6 +124,7 @@ export const DEFAULTS: BlueprintConfig = {
     cpuMillis: 250,
     memoryMb: 256,
     scaling: scaling(2, 6),
+    adminPrincipalArns: [],
   },
   traffic: { requestsPerSecond: 5, meanDurationMs: 15, activeHoursPerDay: 24, requestsPerTaskPerSecond: 300 },
 };
@@ -219,11 +220,11 @@ class Fields {
     return fallback;
   }
 
-  stringList(key: string, fallback: string[], pattern: RegExp, expected: string): string[] {
+  stringList(key: string, fallback: string[], pattern: RegExp, expected: string, allowEmpty = false): string[] {
     const v = this.raw[key];
     if (v === undefined || v === null) return fallback;
-    if (!Array.isArray(v) || v.length === 0) {
-      this.problem(key, `expected a non-empty list of ${expected}, got ${JSON.stringify(v)}`);
+    if (!Array.isArray(v) || (v.length === 0 && !allowEmpty)) {
+      this.problem(key, `expected a ${allowEmpty ? "" : "non-empty "}list of ${expected}, got ${JSON.stringify(v)}`);
       return fallback;
     }
     const bad = v.filter((s) => typeof s !== "string" || !pattern.test(s));
@@ -305,7 +306,13 @@ export function fargatePairProblem(cpu: number, memoryMb: number): string | unde
   return undefined;
 }
 
-function readFargate(f: Fields): FargateSizing {
+/** Why a Spot share cannot run on the architecture; undefined when it can. */
+export function fargateSpotProblem(spotPercent: number, architecture: Architecture): string | undefined {
+  if (spotPercent === 0 || architecture !== "arm64") return undefined;
+  return `${spotPercent} % of tasks on Fargate Spot, but Fargate Spot does not run ARM64 (Graviton) tasks and the image is arm64; set fargate.spotPercent to 0, or architecture to x86_64 to use Spot`;
+}
+
+function readFargate(f: Fields, architecture: Architecture | undefined): FargateSizing {
   const d = DEFAULTS.fargate;
   const g = f.object("fargate", Object.keys(d));
   const out: FargateSizing = {
@@ -316,6 +323,8 @@ function readFargate(f: Fields): FargateSizing {
   };
   const pair = fargatePairProblem(out.cpu, out.memoryMb);
   if (pair) g.problem("cpu", pair);
+  const spot = architecture && fargateSpotProblem(out.spotPercent, architecture);
+  if (spot) g.problem("spotPercent", spot);
   return out;
 }
 
@@ -344,9 +353,31 @@ function readEc2(f: Fields, architecture: Architecture | undefined): Ec2Sizing {
   return out;
 }
 
+/** An IAM role or user: what an EKS access entry accepts as its principal. */
+const ACCESS_ENTRY_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/.+$/;
+
+/** Access entries take IAM roles and users only, each once; an STS session is named by its role. */
+function readAdminPrincipalArns(k: Fields, fallback: string[]): string[] {
+  const raw = k.stringList("adminPrincipalArns", fallback, /^\S+$/, "an IAM role or user ARN", true);
+  const problems: string[] = [];
+  for (const arn of raw) {
+    const session = ASSUMED_ROLE.exec(arn);
+    if (session) {
+      problems.push(`${arn} is an STS session, which EKS access entries refuse; use its role, arn:${session[1]}:iam::${session[2]}:role/${session[3]}`);
+    } else if (!ACCESS_ENTRY_PRINCIPAL.test(arn)) {
+      problems.push(`${arn} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or …:user/<name>)`);
+    }
+  }
+  const repeated = raw.filter((arn, i) => raw.indexOf(arn) !== i);
+  if (repeated.length > 0) problems.push(`${[...new Set(repeated)].join(", ")} listed more than once; EKS allows one access entry per principal`);
+  for (const p of problems) k.problem("adminPrincipalArns", p);
+  return problems.length > 0 ? fallback : raw;
+}
+
 function readEks(f: Fields, architecture: Architecture | undefined): EksSizing {
   const d = DEFAULTS.eks;
-  const k = f.object("eks", [...Object.keys(d), "adminPrincipalArns"]);
+  const k = f.object("eks", Object.keys(d));
   const out: EksSizing = {
     kubernetesVersion: k.string("kubernetesVersion", d.kubernetesVersion, /^1\.\d+$/, "a Kubernetes minor version like 1.33"),
     instanceTypes: k.stringList("instanceTypes", d.instanceTypes, INSTANCE_TYPE, "an EC2 instance type like t4g.medium"),
@@ -356,9 +387,8 @@ function readEks(f: Fields, architecture: Architecture | undefined): EksSizing {
     cpuMillis: k.number("cpuMillis", d.cpuMillis, 10, 192_000),
     memoryMb: k.number("memoryMb", d.memoryMb, 16, 24 * 1024 * 1024),
     scaling: readScaling(k, d.scaling),
+    adminPrincipalArns: readAdminPrincipalArns(k, d.adminPrincipalArns ?? []),
   };
-  const admins = k.stringList("adminPrincipalArns", [], /^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/, "an IAM principal ARN");
-  if (admins.length > 0) out.adminPrincipalArns = admins;
   if (!(out.minNodes <= out.desiredNodes && out.desiredNodes <= out.maxNodes)) {
     k.problem("desiredNodes", `expected minNodes ≤ desiredNodes ≤ maxNodes, got ${out.minNodes} ≤ ${out.desiredNodes} ≤ ${out.maxNodes}`);
   }
@@ -466,8 +496,8 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     domainName: f.optionalString("domainName", /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a DNS name like ml.example.com"),
     logRetentionDays: f.number("logRetentionDays", d.logRetentionDays, 1, 3653),
     lambda: readLambda(f),
-    fargate: readFargate(f),
-    // Instances must run the image only for the target that is deployed.
+    // Capacity must run the image only for the target that is deployed.
+    fargate: readFargate(f, computeTarget === "fargate" ? architecture : undefined),
     ec2: readEc2(f, computeTarget === "ec2" ? architecture : undefined),
     eks: readEks(f, computeTarget === "eks" ? architecture : undefined),
     traffic: readTraffic(f),

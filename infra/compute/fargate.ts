@@ -1,7 +1,7 @@
 // ECS on Fargate: managed workers, nothing to patch; the default for most teams.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { fargatePairProblem } from "../config";
+import { fargatePairProblem, fargateSpotProblem } from "../config";
 import { createEcsService } from "./ecs-service";
 import type { Architecture, ComputeTarget, ComputeTargetArgs, FargateSizing } from "./target";
 
@@ -16,9 +16,8 @@ export function fargateCapacityStrategy(
   if (!Number.isInteger(spotPercent) || spotPercent < 0 || spotPercent > 100) {
     throw new Error(`fargate spotPercent ${spotPercent}: expected an integer from 0 to 100`);
   }
-  if (spotPercent > 0 && architecture === "arm64") {
-    throw new Error(`fargate spotPercent ${spotPercent}: Fargate Spot does not run ARM64 tasks; set spotPercent to 0 or use x86_64`);
-  }
+  const spot = fargateSpotProblem(spotPercent, architecture);
+  if (spot) throw new Error(`fargate spotPercent: ${spot}`);
   if (spotPercent === 0) return [{ capacityProvider: "FARGATE", weight: 1 }];
   if (spotPercent === 100) return [{ capacityProvider: "FARGATE_SPOT", weight: 1 }];
   return [

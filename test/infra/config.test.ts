@@ -94,6 +94,19 @@ describe("validateConfig", () => {
     test("spot share is a percentage", () => {
       expect(problems({ fargate: { spotPercent: 150 } })).toEqual(["fargate.spotPercent: 150 is not an integer from 0 to 100"]);
     });
+    test("Spot is refused for an arm64 Fargate stack, since Fargate Spot runs x86 tasks only", () => {
+      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 30 } })).toEqual([
+        "fargate.spotPercent: 30 % of tasks on Fargate Spot, but Fargate Spot does not run ARM64 (Graviton) tasks and the image is arm64; set fargate.spotPercent to 0, or architecture to x86_64 to use Spot",
+      ]);
+      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 100 } })).toHaveLength(1);
+    });
+    test("Spot is accepted on x86_64, and arm64 without Spot", () => {
+      expect(validateConfig({ computeTarget: "fargate", architecture: "x86_64", fargate: { spotPercent: 30 } }).fargate.spotPercent).toBe(30);
+      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 0 } })).toEqual([]);
+    });
+    test("a Spot share is not checked when Fargate is not the deployed target", () => {
+      expect(problems({ computeTarget: "lambda", architecture: "arm64", fargate: { spotPercent: 30 } })).toEqual([]);
+    });
   });
 
   describe("lambda", () => {
@@ -132,6 +145,25 @@ describe("validateConfig", () => {
     });
     test("only the deployed target's instances are checked", () => {
       expect(problems({ computeTarget: "fargate", architecture: "x86_64" })).toEqual([]);
+    });
+    test("EKS admin principals: IAM roles and users are accepted; none by default", () => {
+      const arns = ["arn:aws:iam::123456789012:role/platform-admins", "arn:aws:iam::123456789012:user/ops/alice"];
+      expect(validateConfig({ computeTarget: "eks", eks: { adminPrincipalArns: arns } }).eks.adminPrincipalArns).toEqual(arns);
+      expect(validateConfig({ computeTarget: "eks" }).eks.adminPrincipalArns).toEqual([]);
+      expect(problems({ computeTarget: "eks", eks: { adminPrincipalArns: [] } })).toEqual([]);
+    });
+    test("EKS admin principals: an STS session is refused, naming the role to list instead", () => {
+      expect(problems({ eks: { adminPrincipalArns: ["arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com"] } })).toEqual([
+        "eks.adminPrincipalArns: arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com is an STS session, which EKS access entries refuse; use its role, arn:aws:iam::123456789012:role/Admin",
+      ]);
+    });
+    test("EKS admin principals: not an ARN, a repeated principal, or not a list", () => {
+      expect(problems({ eks: { adminPrincipalArns: ["platform-admins"] } })[0]).toMatch(/^eks\.adminPrincipalArns: platform-admins is not an IAM role or user ARN/);
+      const role = "arn:aws:iam::123456789012:role/a";
+      expect(problems({ eks: { adminPrincipalArns: [role, role] } })).toEqual([
+        `eks.adminPrincipalArns: ${role} listed more than once; EKS allows one access entry per principal`,
+      ]);
+      expect(problems({ eks: { adminPrincipalArns: role } })[0]).toMatch(/^eks\.adminPrincipalArns: expected a list of an IAM role or user ARN/);
     });
     test("EKS node counts must nest", () => {
       expect(problems({ eks: { minNodes: 3, desiredNodes: 2, maxNodes: 4 } })[0]).toMatch(/^eks\.desiredNodes: expected minNodes ≤ desiredNodes ≤ maxNodes/);
