@@ -3,7 +3,7 @@
 import type { Manifest } from "../model/manifest";
 import { isBadRow, LatestRows, openOfflineFile, type BadRow, type OfflineRow, type S3Location } from "./offline";
 import type { FeatureQuery, FeatureStore, FeatureVector } from "./store";
-import { maxAgeSeconds, onlineLayout, refsByView, statusOf, viewEntityKey, type OnlineLayout } from "./views";
+import { maxAgeSeconds, onlineLayout, refsByView, statusOf, viewLookupKey, type OnlineLayout } from "./views";
 
 /**
  * What a value's age is measured against. A sample file is a snapshot taken at some past time;
@@ -36,9 +36,9 @@ export class EmbeddedStore implements FeatureStore {
     let newest = 0;
     for (const row of rows) {
       const view = layout.views.get(row.view);
-      const key = view && viewEntityKey(layout, view, row.entity);
-      if (!key) continue;
-      latest.add(row, key.toString("hex"));
+      const key = view && viewLookupKey(layout, view, row.entity);
+      if (key === undefined) continue;
+      latest.add(row, key);
       newest = Math.max(newest, row.eventTimestamp.getTime());
     }
     return new EmbeddedStore(layout, latest, newest, options.ttlReference ?? "snapshot");
@@ -82,8 +82,8 @@ export class EmbeddedStore implements FeatureStore {
       };
       for (const [viewName, refs] of groups) {
         const view = this.layout.views.get(viewName);
-        const key = view && viewEntityKey(this.layout, view, entity);
-        const row = key && this.latest.view(viewName).get(key.toString("hex"));
+        const key = view && viewLookupKey(this.layout, view, entity);
+        const row = key === undefined ? undefined : this.latest.view(viewName).get(key);
         if (!view || !row) continue;
         const maxAge = maxAgeSeconds(query, view);
         for (const ref of refs) {

@@ -46,6 +46,43 @@ export function viewEntityKey(layout: OnlineLayout, view: OnlineView, entity: En
   }
 }
 
+/**
+ * A string naming the view's entity inside this process: two entities get the same string exactly
+ * when `viewEntityKey` gives them the same bytes, and undefined when it would refuse the entity.
+ * Several times cheaper than the bytes, for indexes that never leave the process.
+ */
+export function viewLookupKey(layout: OnlineLayout, view: OnlineView, entity: EntityKey): string | undefined {
+  if (view.joinKeys.length === 1) return joinKeyPart(entity[view.joinKeys[0]], layout.entityKeyTypes[view.joinKeys[0]]);
+  const parts: string[] = [];
+  for (const name of view.joinKeys) {
+    const part = joinKeyPart(entity[name], layout.entityKeyTypes[name]);
+    if (part === undefined) return undefined;
+    parts.push(part);
+  }
+  return JSON.stringify(parts);
+}
+
+const INT_RANGE = { int32: [-(2n ** 31n), 2n ** 31n], int64: [-(2n ** 63n), 2n ** 63n] } as const;
+
+/** One join key value in canonical form, by the same rules as `serializeEntityKey`. */
+function joinKeyPart(value: string | number | undefined, dtype: EntityKeyDtype | undefined): string | undefined {
+  if (value === undefined || dtype === undefined) return undefined;
+  if (dtype === "string") {
+    if (typeof value !== "string") return undefined;
+    // Lone surrogates serialize as U+FFFD, so they must name the same entity as U+FFFD does.
+    return /[\uD800-\uDFFF]/.test(value) ? Buffer.from(value, "utf8").toString("utf8") : value;
+  }
+  if (typeof value === "number") {
+    // A safe integer always fits int64; String(-0) is "0", as -0 serializes like 0.
+    const fits = Number.isSafeInteger(value) && (dtype === "int64" || (value >= -(2 ** 31) && value < 2 ** 31));
+    return fits ? String(value) : undefined;
+  }
+  if (!/^-?\d+$/.test(value)) return undefined;
+  const n = BigInt(value);
+  const [min, end] = INT_RANGE[dtype];
+  return n >= min && n < end ? n.toString() : undefined;
+}
+
 /** Max age for a view: the query's when given, else the manifest's; 0 = no limit. */
 export function maxAgeSeconds(query: FeatureQuery, view: OnlineView): number {
   return query.ttlSeconds?.[view.name] ?? view.ttlSeconds;
