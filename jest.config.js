@@ -15,6 +15,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ["/node_modules/(?!(.+/)?(uuid/dist-node|cookie/dist|hyparquet/src)/)"],
+  reporters: ["default", "<rootDir>/test/setup/summary-reporter.js"],
   testTimeout: 60_000,
   // Test servers (Redis, Cassandra, S3) are shared by the files of one run.
   globalSetup: "<rootDir>/test/setup/global-setup.ts",
