@@ -1,7 +1,9 @@
 // The model package's manifest: what the model needs as input, where each feature comes from,
 // how it is encoded, and what the outputs mean. Validated when a package is loaded.
 import { Type, type Static } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+// The two functions, not the Value namespace: a bundle then carries only what they need.
+import { Errors } from "@sinclair/typebox/errors";
+import { Check } from "@sinclair/typebox/value";
 
 const Name = Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$", maxLength: 128 });
 
@@ -145,8 +147,8 @@ export function encodedWidth(encoding: Encoding): number {
 
 /** Checks the schema, then what a schema cannot: references, widths, dtypes. Throws ManifestError. */
 export function parseManifest(json: unknown): Manifest {
-  if (!Value.Check(ManifestSchema, json)) {
-    const problems = [...Value.Errors(ManifestSchema, json)]
+  if (!Check(ManifestSchema, json)) {
+    const problems = [...Errors(ManifestSchema, json)]
       .slice(0, 10)
       .map((e) => `${e.path || "/"}: ${e.message}`);
     throw new ManifestError(problems);
