@@ -3,13 +3,20 @@
 //   throughput predict req/s under load             vs hello-world ceiling   goal ≥ 20%
 //   cold start spawn → first prediction             vs `node -e 0`          goal ≤ 6×
 //   memory    warm RSS after the load               —                        goal ≤ 150 MB
+// Latency, throughput and memory are measured twice: with the embedded store, and with Redis
+// features (a redis-server on a free loopback port, filled from the sample offline file by the
+// project's materializer); `--embedded-only` skips Redis. Cold start uses the embedded store.
 // Run: `npm run bench` (builds the service first). Loopback only; every loop is bounded.
-// FEATURE_STORE and its settings pass through to the service (default: the embedded store).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import autocannon from "autocannon";
+import { ENV, EXAMPLE_MODEL_DIR, loadConfig, READY_PATH } from "../service/src/config";
+import { formatSummary, materialize } from "../service/src/features/materialize";
+import { RedisStore } from "../service/src/features/redis";
+import { parseManifest } from "../service/src/model/manifest";
+import { startRedis, type RedisServer } from "../test/setup/servers/redis";
 
 const root = path.resolve(__dirname, "..");
 const serverJs = path.join(root, "service", "dist", "server.js");
@@ -52,24 +59,49 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serv
   });
 }
 
-const startService = (env: NodeJS.ProcessEnv = {}) => startProcess([serverJs], { LOG_LEVEL: "info", ...env });
+const EMBEDDED = { [ENV.featureStore]: "embedded" };
+const startService = (env: NodeJS.ProcessEnv) => startProcess([serverJs], { LOG_LEVEL: "info", ...env });
 const startHello = () => startProcess(["-r", "ts-node/register/transpile-only", path.join(__dirname, "hello-server.ts")]);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function once(url: string, body?: string): Promise<number> {
+function request(url: string, body: string | undefined, keepBody: boolean): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = http.request(
       { host: u.hostname, port: u.port, path: u.pathname, method: body ? "POST" : "GET", agent, headers: body ? { "content-type": "application/json" } : {} },
       (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
+        let text = "";
+        if (keepBody) res.on("data", (d: Buffer) => (text += d.toString()));
+        else res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
       },
     );
     req.on("error", reject);
     req.end(body);
   });
+}
+
+const once = async (url: string, body?: string) => (await request(url, body, false)).status;
+
+/** The service answers 200 on the readiness path once its model and feature store are usable. */
+async function waitReady(url: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await once(`${url}${READY_PATH}`)) !== 200) {
+    if (Date.now() > until) throw new Error(`${url}${READY_PATH} not 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every golden request's answer, to check that two stores give the service the same features. */
+async function answers(predictUrl: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const body of bodies) {
+    const { status, text } = await request(predictUrl, body, true);
+    if (status !== 200) throw new Error(`${predictUrl} answered ${status}: ${text}`);
+    out.push(text);
+  }
+  return out;
 }
 
 /** Sequential requests on one keep-alive connection, timed one by one (µs). */
@@ -117,7 +149,7 @@ async function coldStart(runs: number): Promise<{ node: number; service: number 
   const serviceTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
-    const server = await startService();
+    const server = await startService(EMBEDDED);
     const status = await once(`${server.url}/v1/models/fraud:predict`, bodies[0]);
     serviceTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     await server.stop();
@@ -126,41 +158,95 @@ async function coldStart(runs: number): Promise<{ node: number; service: number 
   return { node: median(nodeTimes), service: median(serviceTimes) };
 }
 
+/** A redis-server on a free loopback port holding the sample offline file, as `npm run materialize` writes it. */
+async function redisWithFeatures(): Promise<{ server: RedisServer; env: NodeJS.ProcessEnv; summary: string }> {
+  const server = await startRedis();
+  const env = { [ENV.featureStore]: "redis", [ENV.redisHost]: "127.0.0.1", [ENV.redisPort]: String(server.port) };
+  try {
+    const config = loadConfig({ ...process.env, ...env });
+    const manifest = parseManifest(JSON.parse(readFileSync(path.join(EXAMPLE_MODEL_DIR, "manifest.json"), "utf8")));
+    const writer = await RedisStore.connect({ ...config, featureTimeoutMs: 10_000 }, manifest, { logger: { warn: () => undefined } });
+    try {
+      const until = Date.now() + 10_000;
+      while (!(await writer.ready())) {
+        if (Date.now() > until) throw new Error(`redis-server on port ${server.port} does not answer`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const summary = await materialize({ source: config.embeddedFeaturesPath, manifest, writer });
+      return { server, env, summary: formatSummary(summary) };
+    } finally {
+      await writer.close();
+    }
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const verdict = (ok: boolean) => (ok ? "meets goal" : "MISSES goal");
 
+interface Floor {
+  latency: { p50: number; p99: number };
+  rps: number;
+}
+
+/** Latency, throughput and warm RSS of one service process, printed beside the floor. */
+async function measureService(title: string, env: NodeJS.ProcessEnv, floor: Floor, n: number, seconds: number): Promise<string[]> {
+  const service = await startService(env);
+  const predictUrl = `${service.url}/v1/models/fraud:predict`;
+  try {
+    await waitReady(service.url);
+    const golden = await answers(predictUrl);
+    const predict = await latency(predictUrl, true, n);
+    const load = await throughput(predictUrl, true, seconds);
+    const rss = rssMb(service.child.pid!);
+    const ratio = predict.p50 / floor.latency.p50;
+    const share = load.rps / floor.rps;
+    console.log(title);
+    console.log(`  latency, 1 connection (µs)   p50 ${fmt(predict.p50)}  p99 ${fmt(predict.p99)}`);
+    console.log(`    ratio p50 ${fmt(ratio, 2)}×, p99 ${fmt(predict.p99 / floor.latency.p99, 2)}× (goal p50 ≤ 5×: ${verdict(ratio <= 5)})`);
+    console.log(`  throughput, 32 connections   ${fmt(load.rps)} req/s  (errors ${load.errors})`);
+    console.log(`    ratio ${fmt(share * 100, 1)}% of the ceiling (goal ≥ 20%: ${verdict(share >= 0.2)})`);
+    console.log(`  memory, warm RSS after the load: ${fmt(rss, 1)} MB (goal ≤ 150 MB: ${verdict(rss <= 150)})`);
+    return golden;
+  } finally {
+    await service.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
+  const withRedis = !process.argv.includes("--embedded-only");
   const n = quick ? 2000 : 10_000;
   const seconds = quick ? 3 : 8;
   const hello = await startHello();
-  const service = await startService();
-  const predictUrl = `${service.url}/v1/models/fraud:predict`;
+  let floor: Floor;
   try {
-    const floor = await latency(`${hello.url}/`, false, n);
-    const predict = await latency(predictUrl, true, n);
-    console.log(`latency, 1 connection, ${n} requests (µs)`);
-    console.log(`  hello-world   p50 ${fmt(floor.p50)}  p99 ${fmt(floor.p99)}`);
-    console.log(`  predict       p50 ${fmt(predict.p50)}  p99 ${fmt(predict.p99)}`);
-    const ratio = predict.p50 / floor.p50;
-    console.log(`  ratio p50 ${fmt(ratio, 2)}×, p99 ${fmt(predict.p99 / floor.p99, 2)}× (goal p50 ≤ 5×: ${verdict(ratio <= 5)})`);
-
+    const helloLatency = await latency(`${hello.url}/`, false, n);
     const ceiling = await throughput(`${hello.url}/`, false, seconds);
-    const load = await throughput(predictUrl, true, seconds);
-    console.log(`throughput, 32 connections, ${seconds} s (req/s)`);
-    console.log(`  hello-world   ${fmt(ceiling.rps)}  (errors ${ceiling.errors})`);
-    console.log(`  predict       ${fmt(load.rps)}  (errors ${load.errors})`);
-    const share = load.rps / ceiling.rps;
-    console.log(`  ratio ${fmt(share * 100, 1)}% of the ceiling (goal ≥ 20%: ${verdict(share >= 0.2)})`);
-
-    const rss = rssMb(service.child.pid!);
-    console.log(`memory, warm RSS after the load: ${fmt(rss, 1)} MB (goal ≤ 150 MB: ${verdict(rss <= 150)})`);
+    floor = { latency: helloLatency, rps: ceiling.rps };
+    console.log(`floor: Fastify hello-world, ${n} requests at 1 connection, ${seconds} s at 32 connections`);
+    console.log(`  latency (µs)   p50 ${fmt(helloLatency.p50)}  p99 ${fmt(helloLatency.p99)}`);
+    console.log(`  throughput     ${fmt(ceiling.rps)} req/s  (errors ${ceiling.errors})`);
   } finally {
     await hello.stop();
-    await service.stop();
-    agent.destroy();
+  }
+  const embedded = await measureService("predict, embedded store", EMBEDDED, floor, n, seconds);
+  if (withRedis) {
+    const redis = await redisWithFeatures();
+    try {
+      console.log(`redis-server on 127.0.0.1:${redis.server.port}, ${redis.summary}`);
+      const fromRedis = await measureService("predict, Redis features", redis.env, floor, n, seconds);
+      const differing = fromRedis.filter((answer, i) => answer !== embedded[i]).length;
+      if (differing > 0) throw new Error(`${differing} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store`);
+      console.log(`  the ${bodies.length} golden requests get the same answers from both stores`);
+    } finally {
+      await redis.server.stop();
+    }
   }
   const cold = await coldStart(quick ? 3 : 5);
+  agent.destroy();
   console.log(`cold start, median of runs (ms)`);
   console.log(`  node -e 0                        ${fmt(cold.node)}`);
   console.log(`  spawn → first prediction          ${fmt(cold.service)}`);
