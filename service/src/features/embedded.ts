@@ -2,7 +2,7 @@
 // service runs with nothing else installed.
 import type { Manifest } from "../model/manifest";
 import { isBadRow, LatestRows, openOfflineFile, type BadRow, type OfflineRow, type S3Location } from "./offline";
-import type { FeatureQuery, FeatureStore, FeatureVector } from "./store";
+import type { FeatureQuery, FeatureStatus, FeatureStore, FeatureValue, FeatureVector } from "./store";
 import { maxAgeSeconds, onlineLayout, refsByView, statusOf, viewLookupKey, type OnlineLayout } from "./views";
 
 /**
@@ -73,19 +73,22 @@ export class EmbeddedStore implements FeatureStore {
 
   async get(query: FeatureQuery): Promise<FeatureVector[]> {
     const now = this.ttlReference === "now" ? Date.now() : this.snapshotTime;
-    const groups = [...refsByView(query)];
+    // Per view once per query, not once per entity: batches look many entities up.
+    const views = [...refsByView(query)].flatMap(([name, refs]) => {
+      const view = this.layout.views.get(name);
+      return view ? [{ view, refs, rows: this.latest.view(name), maxAge: maxAgeSeconds(query, view) }] : [];
+    });
+    const width = query.refs.length;
     return query.entities.map((entity) => {
       const vector: FeatureVector = {
-        values: query.refs.map(() => null),
-        statuses: query.refs.map(() => "NOT_FOUND"),
-        eventTimestamps: query.refs.map(() => null),
+        values: new Array<FeatureValue>(width).fill(null),
+        statuses: new Array<FeatureStatus>(width).fill("NOT_FOUND"),
+        eventTimestamps: new Array<Date | null>(width).fill(null),
       };
-      for (const [viewName, refs] of groups) {
-        const view = this.layout.views.get(viewName);
-        const key = view && viewLookupKey(this.layout, view, entity);
-        const row = key === undefined ? undefined : this.latest.view(viewName).get(key);
-        if (!view || !row) continue;
-        const maxAge = maxAgeSeconds(query, view);
+      for (const { view, refs, rows, maxAge } of views) {
+        const key = viewLookupKey(this.layout, view, entity);
+        const row = key === undefined ? undefined : rows.get(key);
+        if (!row) continue;
         for (const ref of refs) {
           if (!(ref.feature in row.values)) continue;
           const value = row.values[ref.feature] ?? null;
