@@ -1,6 +1,7 @@
 // The whole program under mocks, for every stack file: it runs, wires the platform into the
 // compute target, and exports the outputs a user pastes.
 import { PORT, loadConfig } from "../../service/src/config";
+import { KEYSPACES_PORT } from "../../infra/feature-stores";
 import { runStack, stackFiles, readProjectConfig, type StackRun } from "./harness";
 
 const runs = new Map<string, StackRun>();
@@ -30,7 +31,10 @@ describe.each(stackFiles())("%s", (file) => {
     expect(o.repositoryUrl).toEqual(expect.any(String));
     expect(o.imageUri).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(o.computeTarget).toBe(readProjectConfig(file).computeTarget);
-    expect(o.redisEndpoint).toEqual(expect.any(String));
+    // The store the service reads is the one whose endpoint is exported.
+    const store = readProjectConfig(file).featureStore;
+    expect(typeof o.redisEndpoint).toBe(store === "redis" ? "string" : "undefined");
+    expect(typeof o.keyspace).toBe(store === "keyspaces" ? "string" : "undefined");
   });
 
   test("the service environment round-trips through the service's own loadConfig", () => {
@@ -38,10 +42,14 @@ describe.each(stackFiles())("%s", (file) => {
     const service = loadConfig(env);
     expect(service.port).toBe(PORT);
     expect(service.modelUri).toBe(run().outputs.modelUri);
-    expect(service.featureStore).toBe("redis");
-    expect(service.redis.tls).toBe(true);
-    expect(service.redis.authSecretArn).toMatch(/^arn:aws:secretsmanager:/);
-    expect(service.redis.authToken).toBeUndefined();
+    expect(service.featureStore).toBe(readProjectConfig(file).featureStore);
+    if (service.featureStore === "redis") {
+      expect(service.redis.tls).toBe(true);
+      expect(service.redis.authSecretArn).toMatch(/^arn:aws:secretsmanager:/);
+      expect(service.redis.authToken).toBeUndefined();
+    } else {
+      expect(service.cassandra).toMatchObject({ port: KEYSPACES_PORT, tls: true, sigV4: true, keyspace: run().outputs.keyspace });
+    }
   });
 });
 
