@@ -457,9 +457,10 @@ export function featureStoreProblems(
 /**
  * Validates the project's stack config (keys without the `inference-blueprint:` prefix, values
  * already parsed from YAML/JSON) and fills defaults. With the model's manifest, also checks the
- * feature store against what the model reads. Throws one BlueprintConfigError listing every problem.
+ * feature store against what the model reads; with the stack's region (`aws:region`), that the
+ * certificate is in it. Throws one BlueprintConfigError listing every problem.
  */
-export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest): BlueprintConfig {
+export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest, region?: string): BlueprintConfig {
   const problems: string[] = [];
   const f = new Fields(problems, "", raw, CONFIG_KEYS);
   const d = DEFAULTS;
@@ -505,6 +506,13 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays)) {
     f.problem("logRetentionDays", `${config.logRetentionDays} is not a CloudWatch retention; expected one of ${LOG_RETENTION_DAYS.join(", ")}`);
   }
+  const certificateRegion = config.certificateArn?.split(":")[3];
+  if (region && certificateRegion && certificateRegion !== region) {
+    f.problem(
+      "certificateArn",
+      `the certificate is in ${certificateRegion}, but the stack's ALB is in ${region} (aws:region) and can use only certificates of its own region; request or import the certificate in ACM in ${region}`,
+    );
+  }
   if (config.domainName && !config.certificateArn) {
     f.problem("domainName", `serving ${config.domainName} needs HTTPS: request an ACM certificate for it and set certificateArn (this blueprint does not issue certificates)`);
   }
@@ -545,9 +553,9 @@ export function readRegion(): string {
   return region;
 }
 
-/** Reads the stack's config once, validated against the model package it deploys. */
-export function readConfig(): BlueprintConfig {
+/** Reads the stack's config once, validated against the model package it deploys and the stack's region. */
+export function readConfig(region: string = readRegion()): BlueprintConfig {
   const raw = rawStackConfig();
-  const shape = validateConfig(raw);
-  return validateConfig(raw, loadManifest(modelPackageDir(shape.modelName, shape.modelVersion)));
+  const shape = validateConfig(raw, undefined, region);
+  return validateConfig(raw, loadManifest(modelPackageDir(shape.modelName, shape.modelVersion)), region);
 }

@@ -60,7 +60,7 @@ export class FeatureStores extends pulumi.ComponentResource {
       const redis = args.redis;
       const securityGroup = new aws.ec2.SecurityGroup(
         `${name}-redis`,
-        { vpcId: args.vpcId, description: "Redis: only the service's compute security group", tags: args.tags },
+        { vpcId: args.vpcId, description: "Redis: from the compute security group only", tags: args.tags },
         parent,
       );
       new aws.vpc.SecurityGroupIngressRule(

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { toEnvironment, type DeploymentSettings } from "../service/src/config";
 import { readConfig, readRegion } from "./config";
+import { resourceNamePrefix } from "./naming";
 import { loadManifest, modelPackageDir } from "./model-package";
 import { Network } from "./network";
 import { ModelArtifacts } from "./model-artifacts";
@@ -14,12 +15,13 @@ import { Observability } from "./observability";
 import { runtimePolicy } from "./runtime-policy";
 import { createComputeTarget } from "./compute";
 
-const config = readConfig();
 const region = readRegion();
+const config = readConfig(region);
 const packageDir = modelPackageDir(config.modelName, config.modelVersion);
 const manifest = loadManifest(packageDir);
-// Resource names start from the stack, so two stacks of one account never collide (S3 wants lowercase).
-const name = pulumi.getStack().toLowerCase();
+// Resource names start from the stack, so two stacks of one account never collide; a stack name
+// S3, the ALB or ElastiCache would refuse is refused here, before anything is created.
+const name = resourceNamePrefix(pulumi.getStack());
 const tags = { project: "inference-blueprint", stack: pulumi.getStack(), model: `${config.modelName}-${config.modelVersion}` };
 const vpcCidrBlock = "10.0.0.0/16";
 

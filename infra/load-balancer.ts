@@ -47,7 +47,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const albName = `${name}-alb`;
     if (albName.length + AUTONAME_SUFFIX_LENGTH > ALB_NAME_MAX) {
       throw new Error(
-        `LoadBalancer ${name}: "${albName}" plus Pulumi's ${AUTONAME_SUFFIX_LENGTH}-character suffix exceeds the ALB's ${ALB_NAME_MAX}-character name limit; use a stack name of at most ${ALB_NAME_MAX - AUTONAME_SUFFIX_LENGTH - 7} characters`,
+        `LoadBalancer ${name}: "${albName}" plus Pulumi's ${AUTONAME_SUFFIX_LENGTH}-character suffix exceeds the ALB's ${ALB_NAME_MAX}-character name limit; use a name of at most ${ALB_NAME_MAX - AUTONAME_SUFFIX_LENGTH - (albName.length - name.length)} characters`,
       );
     }
     const parent = { parent: this };

@@ -27,6 +27,19 @@ export function ecsUserData(clusterName: string): string {
   ].join("\n");
 }
 
+/** ECS refuses capacity provider names that begin with these (any case). */
+export const RESERVED_CAPACITY_PROVIDER_PREFIXES = ["aws", "ecs", "fargate"] as const;
+
+/**
+ * The capacity provider's logical name, which Pulumi's autoname begins with: `<name>-capacity`,
+ * or `cp-<name>-capacity` when the component's name begins with a prefix ECS reserves (e.g. a
+ * stack called `ecs-prod`).
+ */
+export function capacityProviderName(name: string): string {
+  const reserved = RESERVED_CAPACITY_PROVIDER_PREFIXES.some((p) => name.toLowerCase().startsWith(p));
+  return reserved ? `cp-${name}-capacity` : `${name}-capacity`;
+}
+
 export class Ec2Target extends pulumi.ComponentResource implements ComputeTarget {
   readonly kind = "ec2" as const;
   readonly targetGroupArn: pulumi.Output<string>;
@@ -102,7 +115,7 @@ export class Ec2Target extends pulumi.ComponentResource implements ComputeTarget
     );
 
     const capacityProvider = new aws.ecs.CapacityProvider(
-      `${name}-capacity`,
+      capacityProviderName(name),
       {
         autoScalingGroupProvider: {
           autoScalingGroupArn: asg.arn,

@@ -278,7 +278,7 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
         ipProtocol: "tcp",
         fromPort: NODE_PORT,
         toPort: NODE_PORT,
-        description: "ALB to the service's NodePort",
+        description: "ALB to the service NodePort",
       },
       parent,
     );

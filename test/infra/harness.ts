@@ -45,6 +45,8 @@ export function readProjectConfig(stackFile: string): Record<string, unknown> {
 }
 
 export interface RunOptions {
+  /** Run as this stack name instead of the file's (e.g. to test names AWS would refuse). */
+  stack?: string;
   /** Replace (not merge) project keys, e.g. `{ certificateArn: "arn:…" }`; `undefined` removes a key. */
   overrides?: Record<string, unknown>;
   /**
@@ -87,7 +89,7 @@ async function resolve(pulumi: typeof pulumiType, value: unknown): Promise<unkno
 
 /** Runs infra/index.ts for `stacks/<stackFile>` under mocks and returns everything it registered. */
 export async function runStack(stackFile: string, options: RunOptions = {}): Promise<StackRun> {
-  const stack = stackName(stackFile);
+  const stack = options.stack ?? stackName(stackFile);
   const config = readStackConfig(stackFile);
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) delete config[`${PROJECT}:${key}`];

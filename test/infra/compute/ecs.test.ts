@@ -1,7 +1,7 @@
 // The two ECS targets under mocks: the shared service shape, then what each adds.
 import { HEALTH_PATH, PORT } from "../../../service/src/config";
 import { DEFAULTS } from "../../../infra/config";
-import { ECS_AMI_PARAMETER } from "../../../infra/compute/ec2";
+import { ECS_AMI_PARAMETER, RESERVED_CAPACITY_PROVIDER_PREFIXES, capacityProviderName } from "../../../infra/compute/ec2";
 import type { Ec2Sizing, FargateSizing } from "../../../infra/compute/target";
 import {
   ALB_ARN_SUFFIX, COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LOG_GROUP, RUNTIME_POLICY_JSON,
@@ -159,5 +159,19 @@ describe("ec2 target: the capacity provider", () => {
     expect(provider.managedScaling.status).toBe("ENABLED");
     expect(one(r.resources, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs.capacityProviders).toEqual([cp.state.name]);
     expect(one(r.resources, "aws:ecs/service:Service").inputs.capacityProviderStrategies).toEqual([{ capacityProvider: cp.state.name, weight: 1, base: 0 }]);
+  });
+});
+
+describe("ec2 target: a capacity provider name ECS accepts", () => {
+  it("keeps <name>-capacity, and prefixes names ECS reserves (aws, ecs, fargate)", () => {
+    expect(capacityProviderName("svc")).toBe("svc-capacity");
+    expect(capacityProviderName("ec2")).toBe("ec2-capacity");
+    expect(["ecs-prod", "fargate-ec2", "AWSome"].map(capacityProviderName)).toEqual(["cp-ecs-prod-capacity", "cp-fargate-ec2-capacity", "cp-AWSome-capacity"]);
+  });
+  it("a stack called ecs-prod registers a capacity provider whose (auto)name begins with no reserved prefix", async () => {
+    const r = await runComponent((c) => new c.Ec2Target("ecs-prod", computeArgs(), ec2Sizing));
+    const cp = one(r.resources, "aws:ecs/capacityProvider:CapacityProvider");
+    for (const prefix of RESERVED_CAPACITY_PROVIDER_PREFIXES) expect(cp.name.toLowerCase().startsWith(prefix)).toBe(false);
+    expect(one(r.resources, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs.capacityProviders).toEqual([cp.state.name]);
   });
 });

@@ -4,6 +4,7 @@ import { HEALTH_PATH, PORT, READY_PATH } from "../../../service/src/config";
 import { ALB_IDLE_TIMEOUT_SECONDS, fargatePairProblem, isGravitonInstanceType, LOG_RETENTION_DAYS } from "../../../infra/config";
 import { AUTONAME_SUFFIX_LENGTH, TARGET_GROUP_NAME_LIMIT } from "../../../infra/compute/alb";
 import { LAMBDA_RESERVED_VARIABLES } from "../../../infra/compute/environment";
+import { SECURITY_GROUP_DESCRIPTION } from "../../../infra/naming";
 import type { ComputeTargetKind } from "../../../infra/compute/target";
 import * as path from "node:path";
 import { REPO_ROOT, ofType, readProjectConfig, runStack, stackFiles, type Registered, type StackRun } from "../harness";
@@ -174,6 +175,19 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     } else {
       expect(ofType(r(), "aws:ecs/service:Service")[0]?.inputs.networkConfiguration).toEqual({ subnets: privateSubnets, securityGroups: [compSg()], assignPublicIp: false });
     }
+  });
+
+  it("describes security groups and their rules only in the characters EC2 accepts", () => {
+    const descriptions = [
+      ...ofType(r(), "aws:ec2/securityGroup:SecurityGroup").flatMap((sg) => [
+        sg.inputs.description,
+        ...[...(sg.inputs.ingress ?? []), ...(sg.inputs.egress ?? [])].map((rule: { description?: string }) => rule.description),
+      ]),
+      ...ofType(r(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((rule) => rule.inputs.description),
+      ...ofType(r(), "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((rule) => rule.inputs.description),
+    ].filter((d): d is string => d !== undefined);
+    expect(descriptions.length).toBeGreaterThan(0);
+    expect(descriptions.filter((d) => !SECURITY_GROUP_DESCRIPTION.test(d))).toEqual([]);
   });
 
   it("holds the deploy-time invariants AWS enforces", () => {
