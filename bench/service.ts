@@ -5,18 +5,21 @@
 //   memory    warm RSS after the load               —                        goal ≤ 150 MB
 // Latency, throughput and memory are measured twice: with the embedded store, and with Redis
 // features (a redis-server on a free loopback port, filled from the sample offline file by the
-// project's materializer); `--embedded-only` skips Redis. Cold start uses the embedded store.
+// project's materializer); `--embedded-only` skips Redis. With Redis, the throughput peer runs
+// too: FastAPI + uvicorn + onnxruntime + redis-py doing the same work (bench/peer/, installed into a
+// venv under the OS temp dir on first use; `--no-peer` skips it). Cold start uses the embedded store.
 // Run: `npm run bench` (builds the service first). Loopback only; every loop is bounded.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import autocannon from "autocannon";
 import { ENV, EXAMPLE_MODEL_DIR, loadConfig, READY_PATH } from "../service/src/config";
 import { formatSummary, materialize } from "../service/src/features/materialize";
 import { RedisStore } from "../service/src/features/redis";
 import { parseManifest } from "../service/src/model/manifest";
-import { startRedis, type RedisServer } from "../test/setup/servers/redis";
+import { freePort, startRedis, stopProcess, type RedisServer } from "../test/setup/servers/redis";
 
 const root = path.resolve(__dirname, "..");
 const serverJs = path.join(root, "service", "dist", "server.js");
@@ -183,6 +186,55 @@ async function redisWithFeatures(): Promise<{ server: RedisServer; env: NodeJS.P
   }
 }
 
+const PEER_DIR = path.join(__dirname, "peer");
+const PEER_VENV = path.join(os.tmpdir(), "inference-blueprint-peer-venv");
+
+/** The venv's python with bench/peer/requirements.txt installed (pip is quick when they already are). */
+function peerPython(): string {
+  const python = path.join(PEER_VENV, "bin", "python");
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.error?.message ?? r.stderr.toString().slice(-2000)}`);
+  };
+  if (!existsSync(python)) run("python3", ["-m", "venv", PEER_VENV]);
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", path.join(PEER_DIR, "requirements.txt")]);
+  return python;
+}
+
+/** The FastAPI peer on a free loopback port, reading the same Redis; resolves once it predicts. */
+async function startPeer(redisPort: number): Promise<{ predictUrl: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const args = [path.join(PEER_DIR, "fastapi_server.py"), "--model-dir", EXAMPLE_MODEL_DIR, "--port", String(port), "--redis-port", String(redisPort)];
+  const child = spawn(peerPython(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  let output = "";
+  child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const predictUrl = `http://127.0.0.1:${port}/v1/models/fraud:predict`;
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the FastAPI peer exited with ${child.exitCode}: ${output}`);
+    const status = await request(predictUrl, bodies[0], false).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    if (Date.now() > until) {
+      await stopProcess(child);
+      throw new Error(`the FastAPI peer did not answer 200 within 60 s (last ${status}): ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { predictUrl, child, stop: () => stopProcess(child) };
+}
+
+/** Same labels and defaulted features, probabilities within float32 rounding. */
+function sameAnswer(a: string, b: string): boolean {
+  type Answer = { label: string; probabilities: Record<string, number>; defaulted: string[] };
+  const x = JSON.parse(a) as Answer;
+  const y = JSON.parse(b) as Answer;
+  return (
+    x.label === y.label &&
+    JSON.stringify(x.defaulted) === JSON.stringify(y.defaulted) &&
+    Object.keys(x.probabilities).every((k) => Math.abs(x.probabilities[k] - y.probabilities[k]) <= 1e-6)
+  );
+}
+
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const verdict = (ok: boolean) => (ok ? "meets goal" : "MISSES goal");
 
@@ -191,8 +243,13 @@ interface Floor {
   rps: number;
 }
 
+interface Measured {
+  golden: string[];
+  rps: number;
+}
+
 /** Latency, throughput and warm RSS of one service process, printed beside the floor. */
-async function measureService(title: string, env: NodeJS.ProcessEnv, floor: Floor, n: number, seconds: number): Promise<string[]> {
+async function measureService(title: string, env: NodeJS.ProcessEnv, floor: Floor, n: number, seconds: number): Promise<Measured> {
   const service = await startService(env);
   const predictUrl = `${service.url}/v1/models/fraud:predict`;
   try {
@@ -209,15 +266,35 @@ async function measureService(title: string, env: NodeJS.ProcessEnv, floor: Floo
     console.log(`  throughput, 32 connections   ${fmt(load.rps)} req/s  (errors ${load.errors})`);
     console.log(`    ratio ${fmt(share * 100, 1)}% of the ceiling (goal ≥ 20%: ${verdict(share >= 0.2)})`);
     console.log(`  memory, warm RSS after the load: ${fmt(rss, 1)} MB (goal ≤ 150 MB: ${verdict(rss <= 150)})`);
-    return golden;
+    return { golden, rps: load.rps };
   } finally {
     await service.stop();
+  }
+}
+
+/** The FastAPI peer on the same Redis: its answers must match the service's before it is timed. */
+async function measurePeer(redisPort: number, service: Measured, n: number, seconds: number): Promise<void> {
+  const peer = await startPeer(redisPort);
+  try {
+    const golden = await answers(peer.predictUrl);
+    const differing = golden.filter((answer, i) => !sameAnswer(answer, service.golden[i])).length;
+    if (differing > 0) throw new Error(`the FastAPI peer answered ${differing} of ${bodies.length} golden requests differently from the service`);
+    const predict = await latency(peer.predictUrl, true, n);
+    const load = await throughput(peer.predictUrl, true, seconds);
+    const ratio = service.rps / load.rps;
+    console.log("peer: FastAPI + uvicorn + onnxruntime + redis-py, same Redis (same answers to the golden requests)");
+    console.log(`  latency, 1 connection (µs)   p50 ${fmt(predict.p50)}  p99 ${fmt(predict.p99)}`);
+    console.log(`  throughput, 32 connections   ${fmt(load.rps)} req/s  (errors ${load.errors})`);
+    console.log(`    service with Redis features ${fmt(ratio, 2)}× the peer's throughput (goal ≥ 3×: ${verdict(ratio >= 3)})`);
+  } finally {
+    await peer.stop();
   }
 }
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const withRedis = !process.argv.includes("--embedded-only");
+  const withPeer = withRedis && !process.argv.includes("--no-peer");
   const n = quick ? 2000 : 10_000;
   const seconds = quick ? 3 : 8;
   const hello = await startHello();
@@ -238,9 +315,10 @@ async function main(): Promise<void> {
     try {
       console.log(`redis-server on 127.0.0.1:${redis.server.port}, ${redis.summary}`);
       const fromRedis = await measureService("predict, Redis features", redis.env, floor, n, seconds);
-      const differing = fromRedis.filter((answer, i) => answer !== embedded[i]).length;
+      const differing = fromRedis.golden.filter((answer, i) => answer !== embedded.golden[i]).length;
       if (differing > 0) throw new Error(`${differing} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store`);
       console.log(`  the ${bodies.length} golden requests get the same answers from both stores`);
+      if (withPeer) await measurePeer(redis.server.port, fromRedis, n, seconds);
     } finally {
       await redis.server.stop();
     }
