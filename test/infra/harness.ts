@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import type * as pulumiType from "@pulumi/pulumi";
 import { createMocks, type MockRecord, type Registered } from "./mocks";
 
-export type { Registered } from "./mocks";
+export { at, listAt, textAt, type Registered } from "./mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(REPO_ROOT, "stacks");

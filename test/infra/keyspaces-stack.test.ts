@@ -9,7 +9,7 @@ import { FEAST_TABLE_SCHEMA, KEYSPACES_PORT } from "../../infra/feature-stores";
 import { keyspacesTableArn } from "../../infra/runtime-policy";
 import { loadManifest } from "../../infra/model-package";
 import { ACCOUNT_ID, REGION } from "./mocks";
-import { ofType, readProjectConfig, runStack, type Registered, type StackRun } from "./harness";
+import { at, ofType, readProjectConfig, runStack, type Registered, type StackRun } from "./harness";
 
 const STACK_FILE = "Pulumi.lambda-keyspaces.yaml";
 
@@ -49,7 +49,7 @@ test("one keyspace, and one table per feature view of the manifest, named <proje
 
 test("every table has Feast's Cassandra layout: entity_key partition, feature_name clustering, Value blob, timestamps", () => {
   for (const t of tables) {
-    const schema = t.inputs.schemaDefinition;
+    const schema = t.inputs.schemaDefinition as Record<string, unknown>;
     expect(schema.columns).toEqual([
       { name: "entity_key", type: "text" },
       { name: "feature_name", type: "text" },
@@ -90,7 +90,7 @@ test("the function's runtime policy selects only from those tables, plus the sys
 });
 
 test("the function reads Keyspaces over TLS on 9142 with SigV4, per the service's own config parser", () => {
-  const variables = ofType(run.resources, "aws:lambda/function:Function")[0]?.inputs.environment.variables as Record<string, string>;
+  const variables = at(ofType(run.resources, "aws:lambda/function:Function")[0]?.inputs, "environment", "variables") as Record<string, string>;
   // The Lambda runtime sets AWS_REGION itself.
   const service: ServiceConfig = loadConfig({ ...variables, AWS_REGION: REGION });
   expect(service.featureStore).toBe("keyspaces");

@@ -5,15 +5,43 @@ import type * as pulumi from "@pulumi/pulumi";
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 
-/** One resource the program registered, with the inputs it passed and the state the mock returned. */
+/**
+ * One resource the program registered, with the inputs it passed and the state the mock returned,
+ * in Pulumi's wire form (plain JSON, secrets as envelopes): read deep paths with `at`/`textAt`.
+ */
 export interface Registered {
   type: string;
   name: string;
-  // Deliberately loose: inputs are whatever each provider schema allows, and a test reads deep
-  // paths (`inputs.rules[0].…`) whose failure is the assertion itself.
-  inputs: Record<string, any>;
-  state: Record<string, any>;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
   custom: boolean;
+}
+
+type PathStep = string | number;
+
+/** The value at a path of keys and indexes, or undefined where the path runs out. */
+export function at(value: unknown, ...path: PathStep[]): unknown {
+  let v = value;
+  for (const step of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PathStep, unknown>)[step];
+  }
+  return v;
+}
+
+/** A string at a path; throws, naming the path, when it is anything else. */
+export function textAt(value: unknown, ...path: PathStep[]): string {
+  const v = at(value, ...path);
+  if (typeof v !== "string") throw new Error(`expected a string at ${path.join(".")}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A list at a path (empty when absent); throws when it is anything else. */
+export function listAt(value: unknown, ...path: PathStep[]): unknown[] {
+  const v = at(value, ...path);
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new Error(`expected a list at ${path.join(".")}, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 export interface Invoked {

@@ -4,7 +4,7 @@ import { ALB_NAME_MAX, AUTONAME_SUFFIX_LENGTH, targetGroupHealthCheck } from "..
 import * as path from "node:path";
 import { loadManifest } from "../../infra/model-package";
 import { featureTableName } from "../../infra/config";
-import { ofType, runStack, type Registered, type StackRun } from "./harness";
+import { at, listAt, ofType, runStack, textAt, type Registered, type StackRun } from "./harness";
 
 /** Pulumi's wire form of a secret: the value wrapped under the secret signature. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -51,13 +51,13 @@ describe("model bucket", () => {
   });
   test("is encrypted by default and versioned, with old versions expiring", () => {
     const sse = one(dev, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs;
-    expect(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("AES256");
-    expect(one(dev, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status).toBe("Enabled");
+    expect(at(sse, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm")).toBe("AES256");
+    expect(at(one(dev, "aws:s3/bucketVersioning:BucketVersioning").inputs, "versioningConfiguration", "status")).toBe("Enabled");
     const lifecycle = one(dev, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs;
-    expect(lifecycle.rules[0].noncurrentVersionExpiration.noncurrentDays).toBeGreaterThan(0);
+    expect(at(lifecycle, "rules", 0, "noncurrentVersionExpiration", "noncurrentDays")).toBeGreaterThan(0);
   });
   test("refuses requests without TLS", () => {
-    const policy = JSON.parse(one(dev, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+    const policy = JSON.parse(textAt(one(dev, "aws:s3/bucketPolicy:BucketPolicy").inputs, "policy"));
     const bucketArn = String(one(dev, "aws:s3/bucket:Bucket").state.arn);
     expect(policy.Statement).toEqual([
       expect.objectContaining({
@@ -121,15 +121,15 @@ describe("network exposure", () => {
   test("the ALB is internet-facing in the public subnets of at least 2 AZs, in its own group", () => {
     const alb = one(dev, "aws:lb/loadBalancer:LoadBalancer").inputs;
     expect(alb.internal).toBe(false);
-    expect(alb.subnets.length).toBeGreaterThanOrEqual(2);
-    expect(alb.subnets.every((s: string) => s.includes("public"))).toBe(true);
+    expect(listAt(alb, "subnets").length).toBeGreaterThanOrEqual(2);
+    expect(listAt(alb, "subnets").every((s) => textAt(s).includes("public"))).toBe(true);
     expect(alb.securityGroups).toEqual([sgId(dev, "-alb")]);
     expect(one(prod, "aws:lb/loadBalancer:LoadBalancer").inputs.subnets).toHaveLength(3);
   });
   test("ALB and target group names fit AWS's 32 characters with Pulumi's suffix", () => {
     for (const run of [dev, prod]) {
       for (const r of [...ofType(run.resources, "aws:lb/loadBalancer:LoadBalancer"), ...ofType(run.resources, "aws:lb/targetGroup:TargetGroup")]) {
-        expect((r.inputs.name ?? r.name).length + (r.inputs.name ? 0 : AUTONAME_SUFFIX_LENGTH)).toBeLessThanOrEqual(ALB_NAME_MAX);
+        expect(String(r.inputs.name ?? r.name).length + (r.inputs.name ? 0 : AUTONAME_SUFFIX_LENGTH)).toBeLessThanOrEqual(ALB_NAME_MAX);
       }
     }
   });
@@ -147,7 +147,7 @@ describe("listeners", () => {
   test("without a certificate: HTTP serving a 503 until a target adds its rule", () => {
     const listener = one(dev, "aws:lb/listener:Listener").inputs;
     expect(listener).toMatchObject({ port: 80, protocol: "HTTP" });
-    expect(listener.defaultActions[0]).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "503" } });
+    expect(at(listener, "defaultActions", 0)).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "503" } });
     expect(dev.computeTarget?.args.listenerArn).toBe(one(dev, "aws:lb/listener:Listener").state.arn);
   });
   test("with a certificate: HTTPS serves, HTTP redirects to it", () => {
@@ -155,7 +155,7 @@ describe("listeners", () => {
     const https = listeners.find((l) => l.inputs.port === 443) as Registered;
     const http = listeners.find((l) => l.inputs.port === 80) as Registered;
     expect(https.inputs).toMatchObject({ protocol: "HTTPS", certificateArn: expect.stringMatching(/^arn:aws:acm:/) });
-    expect(http.inputs.defaultActions[0]).toMatchObject({ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } });
+    expect(at(http.inputs, "defaultActions", 0)).toMatchObject({ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } });
     expect(prod.computeTarget?.args.listenerArn).toBe(https.state.arn);
     expect(prod.outputs.url).toBe("https://ml.example.com");
   });
@@ -211,9 +211,9 @@ describe("Keyspaces", () => {
     for (const t of tables) {
       expect(t.capacitySpecification).toEqual({ throughputMode: "PAY_PER_REQUEST" });
       expect(t.pointInTimeRecovery).toEqual({ status: "ENABLED" });
-      expect(t.schemaDefinition.partitionKeys).toEqual([{ name: "entity_key" }]);
-      expect(t.schemaDefinition.clusteringKeys).toEqual([{ name: "feature_name", orderBy: "ASC" }]);
-      expect(t.schemaDefinition.columns).toEqual([
+      expect(at(t, "schemaDefinition", "partitionKeys")).toEqual([{ name: "entity_key" }]);
+      expect(at(t, "schemaDefinition", "clusteringKeys")).toEqual([{ name: "feature_name", orderBy: "ASC" }]);
+      expect(at(t, "schemaDefinition", "columns")).toEqual([
         { name: "entity_key", type: "text" },
         { name: "feature_name", type: "text" },
         { name: "value", type: "blob" },

@@ -7,6 +7,7 @@ import {
   ALB_ARN_SUFFIX, COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LOG_GROUP, RUNTIME_POLICY_JSON,
   computeArgs, named, ofType, one, runComponent, type ComponentRun,
 } from "./component-run";
+import { at, textAt } from "../mocks";
 
 const scaling = { minCount: 2, maxCount: 7, cpuTargetPercent: 55, requestsPerTarget: 800 };
 const fargateSizing: FargateSizing = { cpu: 512, memoryMb: 2048, spotPercent: 0, scaling };
@@ -16,7 +17,7 @@ type Container = {
   name: string; image: string; portMappings: { containerPort: number }[]; environment: { name: string; value: string }[];
   healthCheck: { command: string[] }; logConfiguration: { logDriver: string; options: Record<string, string> };
 };
-const containerOf = (r: ComponentRun): Container => JSON.parse(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions)[0];
+const containerOf = (r: ComponentRun): Container => JSON.parse(textAt(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs, "containerDefinitions"))[0];
 
 describe.each([
   ["fargate", () => runComponent((c) => new c.FargateTarget("svc", computeArgs(), fargateSizing)), "FARGATE"],
@@ -66,7 +67,7 @@ describe.each([
     expect(svc.networkConfiguration).toEqual({ subnets: ["subnet-private-a", "subnet-private-b"], securityGroups: [COMPUTE_SG], assignPublicIp: false });
     const tg = one(r.resources, "aws:lb/targetGroup:TargetGroup");
     expect(tg.inputs).toMatchObject({ targetType: "ip", port: PORT, protocol: "HTTP" });
-    expect(tg.inputs.healthCheck.path).toBe(HEALTH_PATH);
+    expect(at(tg.inputs, "healthCheck", "path")).toBe(HEALTH_PATH);
     expect(svc.loadBalancers).toEqual([{ targetGroupArn: tg.state.arn, containerName: "service", containerPort: PORT }]);
   });
 
@@ -82,11 +83,11 @@ describe.each([
     expect(target).toMatchObject({ minCapacity: 2, maxCapacity: 7, serviceNamespace: "ecs", scalableDimension: "ecs:service:DesiredCount" });
     expect(target.resourceId).toMatch(/^service\/.+\/.+$/);
     const policies = ofType(r.resources, "aws:appautoscaling/policy:Policy").map((p) => p.inputs.targetTrackingScalingPolicyConfiguration);
-    const byMetric = Object.fromEntries(policies.map((p) => [p.predefinedMetricSpecification.predefinedMetricType, p]));
-    expect(byMetric.ECSServiceAverageCPUUtilization.targetValue).toBe(55);
-    expect(byMetric.ALBRequestCountPerTarget.targetValue).toBe(800);
+    const byMetric = Object.fromEntries(policies.map((p) => [textAt(p, "predefinedMetricSpecification", "predefinedMetricType"), p]));
+    expect(at(byMetric.ECSServiceAverageCPUUtilization, "targetValue")).toBe(55);
+    expect(at(byMetric.ALBRequestCountPerTarget, "targetValue")).toBe(800);
     const tg = one(r.resources, "aws:lb/targetGroup:TargetGroup");
-    expect(byMetric.ALBRequestCountPerTarget.predefinedMetricSpecification.resourceLabel).toBe(`${ALB_ARN_SUFFIX}/${tg.state.arnSuffix}`);
+    expect(at(byMetric.ALBRequestCountPerTarget, "predefinedMetricSpecification", "resourceLabel")).toBe(`${ALB_ARN_SUFFIX}/${tg.state.arnSuffix}`);
   });
 });
 
@@ -99,7 +100,7 @@ describe("fargate target: capacity", () => {
       { capacityProvider: "FARGATE_SPOT", weight: 70 },
     ]);
     expect(one(r.resources, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs.capacityProviders).toEqual(["FARGATE", "FARGATE_SPOT"]);
-    expect(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs.runtimePlatform.cpuArchitecture).toBe("X86_64");
+    expect(at(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs, "runtimePlatform", "cpuArchitecture")).toBe("X86_64");
   });
 
   it("refuses Spot for ARM64 tasks, which Fargate Spot does not run", async () => {
@@ -125,7 +126,7 @@ describe("ec2 target: the capacity provider", () => {
     const lt = one(r.resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
     expect(lt.instanceType).toBe("c7g.large");
     expect(lt.imageId).toBe("ami-0123456789abcdef0");
-    expect(lt.metadataOptions.httpTokens).toBe("required");
+    expect(at(lt, "metadataOptions", "httpTokens")).toBe("required");
     const ssm = r.invokes.filter((i) => i.token === "aws:ssm/getParameter:getParameter").map((i) => i.inputs.name);
     expect(ssm).toEqual([ECS_AMI_PARAMETER.arm64]);
     expect(ECS_AMI_PARAMETER.arm64).toBe("/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id");
@@ -134,9 +135,9 @@ describe("ec2 target: the capacity provider", () => {
   it("joins the instances to the cluster through user data", () => {
     const lt = one(r.resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
     const cluster = one(r.resources, "aws:ecs/cluster:Cluster");
-    const userData = Buffer.from(lt.userData, "base64").toString("utf8");
+    const userData = Buffer.from(textAt(lt, "userData"), "base64").toString("utf8");
     expect(userData).toContain(`ECS_CLUSTER=${cluster.state.name}\n`);
-    expect(lt.iamInstanceProfile.arn).toBe(one(r.resources, "aws:iam/instanceProfile:InstanceProfile").state.arn);
+    expect(at(lt, "iamInstanceProfile", "arn")).toBe(one(r.resources, "aws:iam/instanceProfile:InstanceProfile").state.arn);
   });
 
   it("keeps the instances unreachable: their security group has no ingress", () => {
@@ -154,9 +155,11 @@ describe("ec2 target: the capacity provider", () => {
   it("lets ECS scale the group and protect busy instances", () => {
     const cp = one(r.resources, "aws:ecs/capacityProvider:CapacityProvider");
     const provider = cp.inputs.autoScalingGroupProvider;
-    expect(provider.autoScalingGroupArn).toBe(one(r.resources, "aws:autoscaling/group:Group").state.arn);
-    expect(provider.managedTerminationProtection).toBe("ENABLED");
-    expect(provider.managedScaling.status).toBe("ENABLED");
+    expect(provider).toMatchObject({
+      autoScalingGroupArn: one(r.resources, "aws:autoscaling/group:Group").state.arn,
+      managedTerminationProtection: "ENABLED",
+      managedScaling: { status: "ENABLED" },
+    });
     expect(one(r.resources, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs.capacityProviders).toEqual([cp.state.name]);
     expect(one(r.resources, "aws:ecs/service:Service").inputs.capacityProviderStrategies).toEqual([{ capacityProvider: cp.state.name, weight: 1, base: 0 }]);
   });

@@ -2,6 +2,7 @@
 import { HEALTH_PATH, PORT, READY_PATH } from "../../../service/src/config";
 import { NODE_PORT } from "../../../infra/compute/eks";
 import type { EksSizing } from "../../../infra/compute/target";
+import { at, textAt } from "../mocks";
 import {
   ALB_SG, COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LISTENER_ARN, RUNTIME_POLICY_JSON,
   computeArgs, named, one, runComponent, type ComponentRun,
@@ -24,7 +25,7 @@ describe("eks target", () => {
   beforeAll(async () => {
     r = await runComponent((c) => new c.EksTarget("svc", computeArgs(), sizing));
   });
-  const container = () => one(r.resources, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
+  const container = () => at(one(r.resources, "kubernetes:apps/v1:Deployment").inputs, "spec", "template", "spec", "containers", 0);
 
   it("creates the cluster with API authentication, access entries and an OIDC provider", () => {
     const cluster = one(r.resources, "eks:index:Cluster").inputs;
@@ -35,7 +36,7 @@ describe("eks target", () => {
       version: "1.33",
       privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
     });
-    expect(Object.values(cluster.accessEntries).map((e) => (e as { principalArn: string }).principalArn)).toEqual(sizing.adminPrincipalArns);
+    expect(Object.values(at(cluster, "accessEntries") as Record<string, unknown>).map((e) => (e as { principalArn: string }).principalArn)).toEqual(sizing.adminPrincipalArns);
   });
 
   it("runs a managed node group of the sized Graviton instances in the private subnets", () => {
@@ -46,7 +47,7 @@ describe("eks target", () => {
       amiType: "AL2023_ARM_64_STANDARD",
       scalingConfig: { minSize: 2, maxSize: 4, desiredSize: 3 },
     });
-    expect(ng.launchTemplate.id).toBe(one(r.resources, "aws:ec2/launchTemplate:LaunchTemplate").state.id);
+    expect(at(ng, "launchTemplate", "id")).toBe(one(r.resources, "aws:ec2/launchTemplate:LaunchTemplate").state.id);
   });
 
   it("puts the nodes in the compute security group, so Redis admits the pods", () => {
@@ -57,45 +58,45 @@ describe("eks target", () => {
 
   it("gives pods the runtime policy through IRSA for the service account only", () => {
     const podRole = named(r.resources, "aws:iam/role:Role", "svc-pods");
-    const trust = JSON.parse(podRole.inputs.assumeRolePolicy).Statement[0];
+    const trust = JSON.parse(textAt(podRole.inputs, "assumeRolePolicy")).Statement[0];
     expect(trust.Principal.Federated).toMatch(/:oidc-provider\//);
     expect(trust.Action).toBe("sts:AssumeRoleWithWebIdentity");
     expect(Object.values(trust.Condition.StringEquals)).toContain("system:serviceaccount:inference:inference-service");
     expect(named(r.resources, "aws:iam/rolePolicy:RolePolicy", "svc-pods-runtime").inputs).toMatchObject({ role: podRole.state.id, policy: RUNTIME_POLICY_JSON });
     const sa = one(r.resources, "kubernetes:core/v1:ServiceAccount").inputs.metadata;
-    expect(sa.annotations["eks.amazonaws.com/role-arn"]).toBe(podRole.state.arn);
-    expect(one(r.resources, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.serviceAccountName).toBe(sa.name);
+    expect(at(sa, "annotations", "eks.amazonaws.com/role-arn")).toBe(podRole.state.arn);
+    expect(at(one(r.resources, "kubernetes:apps/v1:Deployment").inputs, "spec", "template", "spec", "serviceAccountName")).toBe(at(sa, "name"));
   });
 
   it("deploys the image with the service's environment, sized requests and limits", () => {
     const c = container();
-    expect(c.image).toBe(IMAGE_URI);
-    expect(c.env).toEqual(Object.keys(ENVIRONMENT).sort().map((name) => ({ name, value: ENVIRONMENT[name] })));
-    expect(c.resources).toEqual({ requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "500m", memory: "384Mi" } });
+    expect(at(c, "image")).toBe(IMAGE_URI);
+    expect(at(c, "env")).toEqual(Object.keys(ENVIRONMENT).sort().map((name) => ({ name, value: ENVIRONMENT[name] })));
+    expect(at(c, "resources")).toEqual({ requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "500m", memory: "384Mi" } });
   });
 
   it("probes liveness and startup on the health path and readiness on the ready path, at the service port", () => {
     const c = container();
-    expect(c.livenessProbe.httpGet).toEqual({ path: HEALTH_PATH, port: PORT });
-    expect(c.startupProbe.httpGet).toEqual({ path: HEALTH_PATH, port: PORT });
-    expect(c.readinessProbe.httpGet).toEqual({ path: READY_PATH, port: PORT });
+    expect(at(c, "livenessProbe", "httpGet")).toEqual({ path: HEALTH_PATH, port: PORT });
+    expect(at(c, "startupProbe", "httpGet")).toEqual({ path: HEALTH_PATH, port: PORT });
+    expect(at(c, "readinessProbe", "httpGet")).toEqual({ path: READY_PATH, port: PORT });
   });
 
   it("exposes the pods on a NodePort and scales them with an HPA and a disruption budget", () => {
     const svc = one(r.resources, "kubernetes:core/v1:Service").inputs.spec;
-    expect(svc.type).toBe("NodePort");
-    expect(svc.ports).toEqual([{ name: "http", protocol: "TCP", port: PORT, targetPort: PORT, nodePort: NODE_PORT }]);
+    expect(at(svc, "type")).toBe("NodePort");
+    expect(at(svc, "ports")).toEqual([{ name: "http", protocol: "TCP", port: PORT, targetPort: PORT, nodePort: NODE_PORT }]);
     const hpa = one(r.resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
     expect(hpa).toMatchObject({ minReplicas: 2, maxReplicas: 8, scaleTargetRef: { kind: "Deployment", name: "inference-service" } });
-    expect(hpa.metrics[0].resource).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 65 } });
-    expect(one(r.resources, "kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.maxUnavailable).toBe(1);
+    expect(at(hpa, "metrics", 0, "resource")).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 65 } });
+    expect(at(one(r.resources, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec", "maxUnavailable")).toBe(1);
     expect(one(r.resources, "aws:eks/addon:Addon").inputs).toMatchObject({ addonName: "metrics-server", clusterName: "svc-cluster" });
   });
 
   it("registers the node group's Auto Scaling group in an `instance` target group on the NodePort", () => {
     const tg = one(r.resources, "aws:lb/targetGroup:TargetGroup");
     expect(tg.inputs).toMatchObject({ targetType: "instance", port: NODE_PORT, protocol: "HTTP" });
-    expect(tg.inputs.healthCheck.path).toBe(HEALTH_PATH);
+    expect(at(tg.inputs, "healthCheck", "path")).toBe(HEALTH_PATH);
     const attachment = one(r.resources, "aws:autoscaling/attachment:Attachment").inputs;
     expect(attachment).toEqual({ autoscalingGroupName: "eks-svc-nodes-asg", lbTargetGroupArn: tg.state.arn });
     expect(one(r.resources, "aws:lb/listenerRule:ListenerRule").inputs.listenerArn).toBe(LISTENER_ARN);

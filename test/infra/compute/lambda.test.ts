@@ -4,7 +4,7 @@ import { DEFAULTS } from "../../../infra/config";
 import { LAMBDA_IMAGE_COMMAND, LAMBDA_IMAGE_ENTRY_POINT } from "../../../infra/image-repository";
 import { LAMBDA_RESERVED_VARIABLES } from "../../../infra/compute/environment";
 import type { LambdaSizing } from "../../../infra/compute/target";
-import { ACCOUNT_ID, REGION } from "../mocks";
+import { ACCOUNT_ID, REGION, at, textAt } from "../mocks";
 import {
   COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LISTENER_ARN, LOG_GROUP, RUNTIME_POLICY_JSON,
   computeArgs, named, ofType, one, runComponent, type ComponentRun,
@@ -38,11 +38,11 @@ describe("lambda target, ALB only, no provisioned concurrency", () => {
   it("runs in the private subnets with the compute security group and logs to the platform's log group", () => {
     const fn = one(r.resources, "aws:lambda/function:Function").inputs;
     expect(fn.vpcConfig).toEqual({ subnetIds: ["subnet-private-a", "subnet-private-b"], securityGroupIds: [COMPUTE_SG] });
-    expect(fn.loggingConfig.logGroup).toBe(LOG_GROUP);
+    expect(at(fn, "loggingConfig", "logGroup")).toBe(LOG_GROUP);
   });
 
   it("passes the service's environment except the keys Lambda reserves and sets itself", () => {
-    const vars = one(r.resources, "aws:lambda/function:Function").inputs.environment.variables as Record<string, string>;
+    const vars = at(one(r.resources, "aws:lambda/function:Function").inputs, "environment", "variables") as Record<string, string>;
     const reserved = new Set<string>(LAMBDA_RESERVED_VARIABLES);
     const expected = Object.fromEntries(Object.entries(ENVIRONMENT).filter(([k]) => !reserved.has(k)));
     expect(vars).toEqual(expected);
@@ -53,7 +53,7 @@ describe("lambda target, ALB only, no provisioned concurrency", () => {
   it("gives the role the runtime policy, ENI actions and writes to its own log group only", () => {
     const policies = ofType(r.resources, "aws:iam/rolePolicy:RolePolicy");
     expect(named(r.resources, "aws:iam/rolePolicy:RolePolicy", "svc-fn-runtime").inputs.policy).toBe(RUNTIME_POLICY_JSON);
-    const platform = JSON.parse(named(r.resources, "aws:iam/rolePolicy:RolePolicy", "svc-fn-platform").inputs.policy);
+    const platform = JSON.parse(textAt(named(r.resources, "aws:iam/rolePolicy:RolePolicy", "svc-fn-platform").inputs, "policy"));
     const logs = platform.Statement.find((s: { Sid: string }) => s.Sid === "ServiceLogGroup");
     expect(logs.Resource).toBe(`arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${LOG_GROUP}:*`);
     const wildcard = platform.Statement.filter((s: { Resource: string }) => s.Resource === "*");

@@ -7,7 +7,7 @@ import { LAMBDA_RESERVED_VARIABLES } from "../../../infra/compute/environment";
 import { SECURITY_GROUP_DESCRIPTION } from "../../../infra/naming";
 import type { ComputeTargetKind } from "../../../infra/compute/target";
 import * as path from "node:path";
-import { REPO_ROOT, ofType, readProjectConfig, runStack, stackFiles, type Registered, type StackRun } from "../harness";
+import { REPO_ROOT, at, listAt, ofType, textAt, readProjectConfig, runStack, stackFiles, type Registered, type StackRun } from "../harness";
 
 const COMPONENT: Record<ComputeTargetKind, string> = {
   lambda: "inference-blueprint:compute:LambdaTarget",
@@ -36,12 +36,12 @@ function deployedEnvironment(kind: ComputeTargetKind, resources: Registered[]): 
   const entries = (e: { name: string; value: string }[]) => Object.fromEntries(e.map((x) => [x.name, x.value]));
   switch (kind) {
     case "lambda":
-      return ofType(resources, "aws:lambda/function:Function")[0]?.inputs.environment.variables;
+      return at(ofType(resources, "aws:lambda/function:Function")[0]?.inputs, "environment", "variables") as Record<string, string>;
     case "fargate":
     case "ec2":
-      return entries(JSON.parse(ofType(resources, "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs.containerDefinitions)[0].environment);
+      return entries(JSON.parse(textAt(ofType(resources, "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs, "containerDefinitions"))[0].environment);
     case "eks":
-      return entries(ofType(resources, "kubernetes:apps/v1:Deployment")[0]?.inputs.spec.template.spec.containers[0].env);
+      return entries(listAt(ofType(resources, "kubernetes:apps/v1:Deployment")[0]?.inputs, "spec", "template", "spec", "containers", 0, "env") as { name: string; value: string }[]);
   }
 }
 
@@ -78,13 +78,13 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     expect(groups).toHaveLength(1);
     const tg = groups[0] as Registered;
     expect(tg.inputs.targetType).toBe(TARGET_TYPE[kind]);
-    expect(tg.inputs.healthCheck.path).toBe(HEALTH_PATH);
+    expect(at(tg.inputs, "healthCheck", "path")).toBe(HEALTH_PATH);
     const listeners = ofType(r(), "aws:lb/listener:Listener");
-    const serving = listeners.find((l) => l.inputs.defaultActions?.[0]?.type === "fixed-response");
+    const serving = listeners.find((l) => at(l.inputs, "defaultActions", 0, "type") === "fixed-response");
     const rules = ofType(r(), "aws:lb/listenerRule:ListenerRule");
     expect(rules).toHaveLength(1);
     expect(rules[0]?.inputs.listenerArn).toBe(serving?.state.arn);
-    expect(rules[0]?.inputs.actions[0]).toEqual({ type: "forward", targetGroupArn: tg.state.arn });
+    expect(at(rules[0]?.inputs, "actions", 0)).toEqual({ type: "forward", targetGroupArn: tg.state.arn });
   });
 
   it("hands the service the environment contract built by the service's config module", () => {
@@ -102,13 +102,13 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
 
   it("checks health on the service's paths and port", () => {
     if (kind === "fargate" || kind === "ec2") {
-      const container = JSON.parse(ofType(r(), "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs.containerDefinitions)[0];
+      const container = JSON.parse(textAt(ofType(r(), "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs, "containerDefinitions"))[0];
       expect(container.healthCheck.command.join(" ")).toContain(`:${PORT}${HEALTH_PATH}`);
       expect(container.portMappings[0].containerPort).toBe(PORT);
     }
     if (kind === "eks") {
-      const c = ofType(r(), "kubernetes:apps/v1:Deployment")[0]?.inputs.spec.template.spec.containers[0];
-      expect([c.livenessProbe.httpGet, c.readinessProbe.httpGet]).toEqual([{ path: HEALTH_PATH, port: PORT }, { path: READY_PATH, port: PORT }]);
+      const c = at(ofType(r(), "kubernetes:apps/v1:Deployment")[0]?.inputs, "spec", "template", "spec", "containers", 0);
+      expect([at(c, "livenessProbe", "httpGet"), at(c, "readinessProbe", "httpGet")]).toEqual([{ path: HEALTH_PATH, port: PORT }, { path: READY_PATH, port: PORT }]);
     }
   });
 
@@ -119,7 +119,7 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     const documents = [
       ...ofType(r(), "aws:iam/rolePolicy:RolePolicy").map((p) => p.inputs.policy),
       ...ofType(r(), "aws:iam/policy:Policy").map((p) => p.inputs.policy),
-    ].map((p) => JSON.parse(p) as Policy);
+    ].map((p) => JSON.parse(textAt(p)) as Policy);
     expect(documents.length).toBeGreaterThan(0);
     for (const statement of documents.flatMap((d) => d.Statement)) {
       const actions = list(statement.Action);
@@ -147,7 +147,7 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
       expect(rule.inputs.cidrIpv4).toBeUndefined();
     }
     // Security groups the target creates admit nothing.
-    for (const sg of ofType(r(), "aws:ec2/securityGroup:SecurityGroup").filter((s) => ![compSg(), albSg()].includes(s.state.id))) {
+    for (const sg of ofType(r(), "aws:ec2/securityGroup:SecurityGroup").filter((s) => ![compSg(), albSg()].includes(textAt(s.state, "id")))) {
       const inbound = ofType(r(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((x) => x.inputs.securityGroupId === sg.state.id);
       for (const rule of inbound) expect(rule.inputs.referencedSecurityGroupId).toBe(compSg());
       expect(sg.inputs.ingress ?? []).toEqual([]);
@@ -156,11 +156,11 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
 
   it("scales ECS services on CPU and on the ALB's requests per target", () => {
     if (kind !== "fargate" && kind !== "ec2") return;
-    const metrics = ofType(r(), "aws:appautoscaling/policy:Policy").map((p) => p.inputs.targetTrackingScalingPolicyConfiguration?.predefinedMetricSpecification);
-    expect(metrics.map((m) => m?.predefinedMetricType).sort()).toEqual(["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"]);
+    const metrics = ofType(r(), "aws:appautoscaling/policy:Policy").map((p) => at(p.inputs, "targetTrackingScalingPolicyConfiguration", "predefinedMetricSpecification"));
+    expect(metrics.map((m) => at(m, "predefinedMetricType")).sort()).toEqual(["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"]);
     const tg = ofType(r(), "aws:lb/targetGroup:TargetGroup")[0];
     const alb = ofType(r(), "aws:lb/loadBalancer:LoadBalancer")[0];
-    expect(metrics.find((m) => m?.predefinedMetricType === "ALBRequestCountPerTarget")?.resourceLabel).toBe(`${alb?.state.arnSuffix}/${tg?.state.arnSuffix}`);
+    expect(at(metrics.find((m) => at(m, "predefinedMetricType") === "ALBRequestCountPerTarget"), "resourceLabel")).toBe(`${alb?.state.arnSuffix}/${tg?.state.arnSuffix}`);
   });
 
   it("runs the service with the compute security group, in the private subnets", () => {
@@ -181,18 +181,18 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     const descriptions = [
       ...ofType(r(), "aws:ec2/securityGroup:SecurityGroup").flatMap((sg) => [
         sg.inputs.description,
-        ...[...(sg.inputs.ingress ?? []), ...(sg.inputs.egress ?? [])].map((rule: { description?: string }) => rule.description),
+        ...[...listAt(sg.inputs, "ingress"), ...listAt(sg.inputs, "egress")].map((rule) => at(rule, "description")),
       ]),
       ...ofType(r(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((rule) => rule.inputs.description),
       ...ofType(r(), "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((rule) => rule.inputs.description),
-    ].filter((d): d is string => d !== undefined);
+    ].filter((d) => d !== undefined).map((d) => textAt(d));
     expect(descriptions.length).toBeGreaterThan(0);
     expect(descriptions.filter((d) => !SECURITY_GROUP_DESCRIPTION.test(d))).toEqual([]);
   });
 
   it("holds the deploy-time invariants AWS enforces", () => {
     for (const tg of ofType(r(), "aws:lb/targetGroup:TargetGroup")) {
-      expect((tg.inputs.name ?? tg.name).length + (tg.inputs.name ? 0 : AUTONAME_SUFFIX_LENGTH)).toBeLessThanOrEqual(TARGET_GROUP_NAME_LIMIT);
+      expect(String(tg.inputs.name ?? tg.name).length + (tg.inputs.name ? 0 : AUTONAME_SUFFIX_LENGTH)).toBeLessThanOrEqual(TARGET_GROUP_NAME_LIMIT);
     }
     for (const lg of ofType(r(), "aws:cloudwatch/logGroup:LogGroup")) {
       expect(LOG_RETENTION_DAYS as readonly number[]).toContain(lg.inputs.retentionInDays);
@@ -207,15 +207,15 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     }
     if (kind === "fargate" || kind === "ec2") {
       const td = ofType(r(), "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs;
-      expect(td.runtimePlatform.cpuArchitecture).toBe(arm ? "ARM64" : "X86_64");
+      expect(at(td, "runtimePlatform", "cpuArchitecture")).toBe(arm ? "ARM64" : "X86_64");
       if (kind === "fargate") {
         expect(fargatePairProblem(Number(td.cpu), Number(td.memory))).toBeUndefined();
-        const spot = ofType(r(), "aws:ecs/service:Service")[0]?.inputs.capacityProviderStrategies.some((s: { capacityProvider: string }) => s.capacityProvider === "FARGATE_SPOT");
+        const spot = listAt(ofType(r(), "aws:ecs/service:Service")[0]?.inputs, "capacityProviderStrategies").some((s) => at(s, "capacityProvider") === "FARGATE_SPOT");
         if (arm) expect(spot).toBe(false);
       }
     }
     if (kind === "ec2") {
-      expect(isGravitonInstanceType(ofType(r(), "aws:ec2/launchTemplate:LaunchTemplate")[0]?.inputs.instanceType)).toBe(arm);
+      expect(isGravitonInstanceType(textAt(ofType(r(), "aws:ec2/launchTemplate:LaunchTemplate")[0]?.inputs, "instanceType"))).toBe(arm);
     }
     if (kind === "eks") {
       const ng = ofType(r(), "eks:index:ManagedNodeGroup")[0]?.inputs;
