@@ -54,9 +54,11 @@ export class EmbeddedStore implements FeatureStore {
     const rows: OfflineRow[] = [];
     const badRows: BadRow[] = [];
     try {
-      for await (const row of file.rows()) {
-        if (isBadRow(row)) badRows.push(row);
-        else rows.push(row);
+      for await (const group of file.rowGroups()) {
+        for (const row of group) {
+          if (isBadRow(row)) badRows.push(row);
+          else rows.push(row);
+        }
       }
     } finally {
       await file.close();

@@ -2,7 +2,7 @@
 // created_timestamp, one column per feature), from a local path or s3://. Shared by the
 // embedded store and the materializer, so both read a file the same way.
 import { open } from "node:fs/promises";
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type FileMetaData } from "hyparquet";
 import type { FeatureDtype, Manifest } from "../model/manifest";
 import type { EntityKey, FeatureValue } from "./store";
 import { onlineLayout, type OnlineLayout, type OnlineView } from "./views";
@@ -50,6 +50,8 @@ export interface OfflineFile {
   missingViews: string[];
   /** Every row, as an OfflineRow per view or a BadRow; a row bad for one view is bad for all. */
   rows(): AsyncGenerator<OfflineRow | BadRow>;
+  /** The same rows, one Parquet row group at a time: one await per group instead of per row. */
+  rowGroups(): AsyncGenerator<(OfflineRow | BadRow)[]>;
   close(): Promise<void>;
 }
 
@@ -94,31 +96,69 @@ export async function openOfflineFile(
         `found ${[...columns].join(", ")}`,
     );
   }
+  // Only the columns the views read, decoded column by column: no per-row objects in between.
+  const needed = [...new Set([EVENT_TIMESTAMP, ...views.flatMap((v) => [...v.joinKeys, ...v.features.keys()])])];
+  if (columns.has(CREATED_TIMESTAMP)) needed.push(CREATED_TIMESTAMP);
+  async function* rowGroups(): AsyncGenerator<(OfflineRow | BadRow)[]> {
+    // One row group at a time, so a large file never sits decoded in memory at once.
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      let table: Map<string, ArrayLike<unknown>>;
+      try {
+        table = await readColumns(file, metadata, needed, rowStart, rowEnd);
+      } catch (err) {
+        throw new OfflineSourceError(`${source}: rows ${rowStart + 1}–${rowEnd} cannot be decoded: ${(err as Error).message}`, { cause: err });
+      }
+      const rows: (OfflineRow | BadRow)[] = [];
+      for (let i = 0; i < rowEnd - rowStart; i++) {
+        const parsed = parseRow(table, i, rowStart + i + 1, views, layout);
+        if (Array.isArray(parsed)) rows.push(...parsed);
+        else rows.push(parsed);
+      }
+      yield rows;
+      rowStart = rowEnd;
+    }
+  }
   return {
     rowCount: Number(metadata.num_rows),
     views,
     missingViews,
+    rowGroups,
     async *rows() {
-      // One row group at a time, so a large file never sits decoded in memory at once.
-      let rowStart = 0;
-      for (const group of metadata.row_groups) {
-        const rowEnd = rowStart + Number(group.num_rows);
-        let records: Record<string, unknown>[];
-        try {
-          records = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
-        } catch (err) {
-          throw new OfflineSourceError(`${source}: rows ${rowStart + 1}–${rowEnd} cannot be decoded: ${(err as Error).message}`, { cause: err });
-        }
-        for (const [i, record] of records.entries()) {
-          const parsed = parseRow(record, rowStart + i + 1, views, layout);
-          if (Array.isArray(parsed)) yield* parsed;
-          else yield parsed;
-        }
-        rowStart = rowEnd;
-      }
+      for await (const rows of rowGroups()) yield* rows;
     },
     close,
   };
+}
+
+/** Rows [rowStart, rowEnd) of each named column, indexed from 0 = rowStart. */
+async function readColumns(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  names: string[],
+  rowStart: number,
+  rowEnd: number,
+): Promise<Map<string, ArrayLike<unknown>>> {
+  const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
+  await parquetRead({ file, metadata, columns: names, rowStart, rowEnd, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+  const table = new Map<string, ArrayLike<unknown>>();
+  for (const [name, parts] of chunks) {
+    if (parts.length === 1 && parts[0].rowStart === rowStart) {
+      table.set(name, parts[0].columnData);
+      continue;
+    }
+    // Several pages, or a chunk starting before the range: place each value by its row.
+    const values = new Array<unknown>(rowEnd - rowStart);
+    for (const part of parts) {
+      for (let j = 0; j < part.columnData.length; j++) {
+        const at = part.rowStart + j - rowStart;
+        if (at >= 0 && at < values.length) values[at] = part.columnData[j];
+      }
+    }
+    table.set(name, values);
+  }
+  return table;
 }
 
 /** A local file read by ranges, or an s3:// object fetched whole. */
@@ -156,31 +196,33 @@ async function openParquet(source: string, s3: S3Location): Promise<{ file: Asyn
 }
 
 function parseRow(
-  record: Record<string, unknown>,
+  table: Map<string, ArrayLike<unknown>>,
+  i: number,
   rowNumber: number,
   views: OnlineView[],
   layout: OnlineLayout,
 ): OfflineRow[] | BadRow {
   const bad = (problem: string): BadRow => ({ rowNumber, problem });
-  const eventTimestamp = toDate(record[EVENT_TIMESTAMP]);
-  if (!eventTimestamp) return bad(`${EVENT_TIMESTAMP} ${show(record[EVENT_TIMESTAMP])} is not a timestamp`);
+  const cell = (column: string): unknown => table.get(column)?.[i];
+  const eventTimestamp = toDate(cell(EVENT_TIMESTAMP));
+  if (!eventTimestamp) return bad(`${EVENT_TIMESTAMP} ${show(cell(EVENT_TIMESTAMP))} is not a timestamp`);
   let createdTimestamp: Date | null = null;
-  if (record[CREATED_TIMESTAMP] !== undefined && record[CREATED_TIMESTAMP] !== null) {
-    createdTimestamp = toDate(record[CREATED_TIMESTAMP]);
-    if (!createdTimestamp) return bad(`${CREATED_TIMESTAMP} ${show(record[CREATED_TIMESTAMP])} is not a timestamp`);
+  if (cell(CREATED_TIMESTAMP) !== undefined && cell(CREATED_TIMESTAMP) !== null) {
+    createdTimestamp = toDate(cell(CREATED_TIMESTAMP));
+    if (!createdTimestamp) return bad(`${CREATED_TIMESTAMP} ${show(cell(CREATED_TIMESTAMP))} is not a timestamp`);
   }
   const rows: OfflineRow[] = [];
   for (const view of views) {
     const entity: EntityKey = {};
     for (const key of view.joinKeys) {
-      const value = toEntityValue(record[key], layout.entityKeyTypes[key] ?? "string");
-      if (value === undefined) return bad(`join key ${key} ${show(record[key])} is not a ${layout.entityKeyTypes[key]}`);
+      const value = toEntityValue(cell(key), layout.entityKeyTypes[key] ?? "string");
+      if (value === undefined) return bad(`join key ${key} ${show(cell(key))} is not a ${layout.entityKeyTypes[key]}`);
       entity[key] = value;
     }
     const values: Record<string, FeatureValue> = {};
     for (const [feature, dtype] of view.features) {
-      const value = toFeatureValue(record[feature], dtype);
-      if (value === undefined) return bad(`feature ${view.name}:${feature} ${show(record[feature])} is not a ${dtype}`);
+      const value = toFeatureValue(cell(feature), dtype);
+      if (value === undefined) return bad(`feature ${view.name}:${feature} ${show(cell(feature))} is not a ${dtype}`);
       values[feature] = value;
     }
     rows.push({ view: view.name, rowNumber, entity, eventTimestamp, createdTimestamp, values });
