@@ -202,10 +202,10 @@ function peerPython(): string {
 }
 
 /** The FastAPI peer on a free loopback port, reading the same Redis; resolves once it predicts. */
-async function startPeer(redisPort: number): Promise<{ predictUrl: string; child: ChildProcess; stop(): Promise<void> }> {
+async function startPeer(python: string, redisPort: number): Promise<{ predictUrl: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const args = [path.join(PEER_DIR, "fastapi_server.py"), "--model-dir", EXAMPLE_MODEL_DIR, "--port", String(port), "--redis-port", String(redisPort)];
-  const child = spawn(peerPython(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(python, args, { stdio: ["ignore", "ignore", "pipe"] });
   let output = "";
   child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const predictUrl = `http://127.0.0.1:${port}/v1/models/fraud:predict`;
@@ -274,7 +274,15 @@ async function measureService(title: string, env: NodeJS.ProcessEnv, floor: Floo
 
 /** The FastAPI peer on the same Redis: its answers must match the service's before it is timed. */
 async function measurePeer(redisPort: number, service: Measured, n: number, seconds: number): Promise<void> {
-  const peer = await startPeer(redisPort);
+  let python: string;
+  try {
+    python = peerPython();
+  } catch (err) {
+    // A machine without python3 or PyPI access still gets every other figure.
+    console.log(`peer: skipped, its venv could not be set up: ${(err as Error).message.split("\n")[0]}`);
+    return;
+  }
+  const peer = await startPeer(python, redisPort);
   try {
     const golden = await answers(peer.predictUrl);
     const differing = golden.filter((answer, i) => !sameAnswer(answer, service.golden[i])).length;
