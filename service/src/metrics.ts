@@ -47,8 +47,18 @@ export class ServiceMetrics {
     for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
   }
 
+  // Label children resolved once per (stage, model): observe() on the parent validates and
+  // hashes the labels on every call, which shows in the per-request profile.
+  private readonly stageChildren = new Map<string, ReturnType<Histogram<"stage" | "model">["labels"]>>();
+
   observe(stage: Stage, model: string, startedAt: bigint): void {
-    this.stageSeconds.observe({ stage, model }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    const key = `${stage}\u0000${model}`;
+    let child = this.stageChildren.get(key);
+    if (!child) {
+      child = this.stageSeconds.labels({ stage, model });
+      this.stageChildren.set(key, child);
+    }
+    child.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
   }
 
   error(kind: ErrorKind): void {
