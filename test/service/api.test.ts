@@ -233,6 +233,24 @@ describe("when the online store is down", () => {
     await close();
   });
 
+  it("treats a stored value beyond float32 as missing instead of blaming the request", async () => {
+    const huge: FeatureStore = {
+      kind: "huge",
+      get: async (q) => q.entities.map(() => ({
+        values: q.refs.map((r) => (r.feature === "amount_sum_24h" ? 1e300 : null)),
+        statuses: q.refs.map((r) => (r.feature === "amount_sum_24h" ? "PRESENT" : "NOT_FOUND")),
+        eventTimestamps: q.refs.map(() => null),
+      })),
+      ready: async () => true,
+      close: async () => {},
+    };
+    const { app: withHuge, close } = await appFor(pkg, huge);
+    const res = await withHuge.inject({ method: "POST", url: PREDICT, payload: body });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().defaulted).toContain("amount_sum_24h");
+    await close();
+  });
+
   it("fails fast with 503 when the manifest says fail", async () => {
     const strict = { ...pkg, manifest: { ...pkg.manifest, onStoreUnavailable: "fail" as const } };
     const { app: failing, close } = await appFor(strict, downStore);

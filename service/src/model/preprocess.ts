@@ -86,7 +86,13 @@ export class Preprocessor {
       }
       c.write(batch, base + c.offset, value);
       if (!Number.isFinite(batch[base + c.offset])) {
-        throw new FeatureValueError(c.spec.name, index, `${JSON.stringify(value)} is out of range: the encoded value must fit a float32`);
+        // A stored value the model cannot take is treated like a malformed one: missing.
+        if (c.onlineIndex >= 0 && c.spec.default !== null) {
+          c.write(batch, base + c.offset, c.spec.default);
+          defaulted.push(c.spec.name);
+        } else {
+          throw new FeatureValueError(c.spec.name, index, `${JSON.stringify(value)} is out of range: the encoded value must fit a float32`);
+        }
       }
     }
     return defaulted;
