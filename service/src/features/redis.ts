@@ -20,6 +20,8 @@ export interface RedisStoreOptions {
 }
 
 /** One HMGET: which view, which entity, and where each answer goes. */
+type ViewPlan = Pick<Lookup, "view" | "refs" | "fields">;
+
 interface Lookup {
   entityIndex: number;
   view: OnlineView;
@@ -33,6 +35,7 @@ export class RedisStore implements FeatureStore, OnlineWriter {
   private readonly layout: OnlineLayout;
   private readonly logger: StoreLogger;
   private readonly fieldCache = new Map<string, Buffer>();
+  private readonly plans = new WeakMap<FeatureQuery["refs"], ViewPlan[]>();
 
   private constructor(
     private readonly client: Redis,
@@ -97,18 +100,32 @@ export class RedisStore implements FeatureStore, OnlineWriter {
 
   private lookups(query: FeatureQuery): Lookup[] {
     const lookups: Lookup[] = [];
-    const groups = [...refsByView(query)];
+    const plan = this.plan(query);
     query.entities.forEach((entity, entityIndex) => {
-      for (const [viewName, refs] of groups) {
-        const view = this.layout.views.get(viewName);
-        const entityKey = view && viewEntityKey(this.layout, view, entity);
-        if (!view || !entityKey) continue;
-        const fields = refs.map((ref) => this.field(viewName, ref.feature));
-        fields.push(timestampField(viewName));
+      for (const { view, refs, fields } of plan) {
+        const entityKey = viewEntityKey(this.layout, view, entity);
+        if (!entityKey) continue;
         lookups.push({ entityIndex, view, key: redisKey(entityKey, this.layout.project), refs, fields });
       }
     });
     return lookups;
+  }
+
+  /**
+   * The views a query reads and their HMGET fields. The service asks for the same refs array on
+   * every request, so this is worked out once per refs array, not once per request.
+   */
+  private plan(query: FeatureQuery): ViewPlan[] {
+    let plan = this.plans.get(query.refs);
+    if (!plan) {
+      plan = [...refsByView(query)].flatMap(([viewName, refs]) => {
+        const view = this.layout.views.get(viewName);
+        if (!view) return [];
+        return [{ view, refs, fields: [...refs.map((ref) => this.field(viewName, ref.feature)), timestampField(viewName)] }];
+      });
+      this.plans.set(query.refs, plan);
+    }
+    return plan;
   }
 
   private field(view: string, feature: string): Buffer {
