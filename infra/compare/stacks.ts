@@ -54,7 +54,8 @@ export function parseStack(name: string, file: string, text: string): Stack {
     else if (key === "aws:region" && typeof value === "string") region = value;
   }
   try {
-    return { name, file, config: validateConfig(raw), region, statesTraffic: raw.traffic !== undefined };
+    // Same rules as `pulumi up`, including those that depend on the region (e.g. the certificate).
+    return { name, file, config: validateConfig(raw, undefined, region), region, statesTraffic: raw.traffic !== undefined };
   } catch (e) {
     if (e instanceof BlueprintConfigError) {
       throw new CompareError(`stack "${name}" (${file}):\n  - ${e.problems.join("\n  - ")}`);
