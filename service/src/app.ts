@@ -3,6 +3,7 @@
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { ServiceConfig } from "./config";
+import { createLogger, type ServiceLogger } from "./log";
 import { installErrorHandlers } from "./errors";
 import type { ServiceMetrics } from "./metrics";
 import { healthRoutes } from "./routes/health";
@@ -15,11 +16,13 @@ export interface AppDeps {
   config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes">;
   serving: Serving;
   metrics: ServiceMetrics;
+  /** The process's logger; tests may leave it out and get one at `config.logLevel`. */
+  logger?: ServiceLogger;
 }
 
-export async function buildApp({ config, serving, metrics }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, serving, metrics, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    loggerInstance: logger ?? createLogger(config.logLevel),
     // Per-request log lines cost more than a prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,

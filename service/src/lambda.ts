@@ -4,6 +4,7 @@ import awsLambdaFastify, { type LambdaResponse } from "@fastify/aws-lambda";
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { buildApp } from "./app";
 import { loadConfig, type ServiceConfig } from "./config";
+import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { loadServing } from "./serving";
 
@@ -13,12 +14,9 @@ export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<La
 
 export async function createLambdaHandler(config: ServiceConfig): Promise<LambdaHandler> {
   const metrics = new ServiceMetrics({ defaultMetrics: false });
-  const log = {
-    info: (msg: string) => console.log(msg),
-    error: (msg: string) => console.error(msg),
-  };
-  const serving = await loadServing(config, metrics, log);
-  const app = await buildApp({ config, serving, metrics });
+  const logger = createLogger(config.logLevel);
+  const serving = await loadServing(config, metrics, logger);
+  const app = await buildApp({ config, serving, metrics, logger });
   const proxy = awsLambdaFastify<LambdaEvent>(app, { decorateRequest: false });
   return (event, context) => proxy(event, context);
 }

@@ -30,20 +30,17 @@ export class StoreUnavailableError extends Error {
 }
 
 export class Predictor {
-  readonly manifest: Manifest;
-  readonly preprocessor: Preprocessor;
   private readonly entityKeyTypes: FeatureQuery["entityKeyTypes"];
 
   private constructor(
-    readonly pkg: ModelPackage,
+    readonly manifest: Manifest,
+    readonly preprocessor: Preprocessor,
     readonly session: ModelSession,
     private readonly store: FeatureStore,
     private readonly metrics: ServiceMetrics,
     private readonly featureTimeoutMs: number,
   ) {
-    this.manifest = pkg.manifest;
-    this.preprocessor = new Preprocessor(pkg.manifest);
-    this.entityKeyTypes = Object.fromEntries(pkg.manifest.entities.map((e) => [e.name, e.dtype]));
+    this.entityKeyTypes = Object.fromEntries(manifest.entities.map((e) => [e.name, e.dtype]));
   }
 
   static async create(
@@ -52,9 +49,9 @@ export class Predictor {
     metrics: ServiceMetrics,
     options: SessionOptions & { featureTimeoutMs: number },
   ): Promise<Predictor> {
-    const width = new Preprocessor(pkg.manifest).width;
-    const session = await ModelSession.create(pkg.artifact, pkg.manifest, width, options);
-    return new Predictor(pkg, session, store, metrics, options.featureTimeoutMs);
+    const preprocessor = new Preprocessor(pkg.manifest);
+    const session = await ModelSession.create(pkg.artifact, pkg.manifest, preprocessor.width, options);
+    return new Predictor(pkg.manifest, preprocessor, session, store, metrics, options.featureTimeoutMs);
   }
 
   get name(): string {

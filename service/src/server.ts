@@ -3,6 +3,7 @@
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { ConfigError, loadConfig, type ServiceConfig } from "./config";
+import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { closeServing, loadServing } from "./serving";
 
@@ -28,13 +29,9 @@ export async function drain(app: FastifyInstance): Promise<void> {
 
 export async function startServer(config: ServiceConfig): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
-  // The app's logger is not built yet: the same pino options, one line per event.
-  const log = {
-    info: (msg: string) => console.log(JSON.stringify({ level: "info", time: Date.now(), msg })),
-    error: (msg: string) => console.error(JSON.stringify({ level: "error", time: Date.now(), msg })),
-  };
-  const serving = await loadServing(config, metrics, config.logLevel === "silent" ? { info() {}, error() {} } : log);
-  const app = await buildApp({ config, serving, metrics });
+  const logger = createLogger(config.logLevel);
+  const serving = await loadServing(config, metrics, logger);
+  const app = await buildApp({ config, serving, metrics, logger });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -1,10 +1,11 @@
 // What the routes serve: the loaded model (or why there is none) and the online store.
 // Loading never throws: a bad URI, manifest or artifact leaves a service that is alive but not
 // ready, with one clear log line instead of a crash loop.
-import type { FastifyBaseLogger } from "fastify";
 import type { ServiceConfig } from "./config";
 import { createFeatureStore } from "./features";
+import type { StoreLogger } from "./features/log";
 import type { FeatureStore } from "./features/store";
+import type { ServiceLogger } from "./log";
 import type { ServiceMetrics } from "./metrics";
 import { loadModelPackage } from "./model/package";
 import { Predictor } from "./predictor";
@@ -16,12 +17,15 @@ export interface Serving {
   problem?: string;
 }
 
-export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics, log: Pick<FastifyBaseLogger, "info" | "error">): Promise<Serving> {
+/** What loading logs: progress, the one line when it fails, and the stores' warnings. */
+export type ServingLog = Pick<ServiceLogger, "info" | "error"> & StoreLogger;
+
+export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics, log: ServingLog): Promise<Serving> {
   const started = Date.now();
   let store: FeatureStore | undefined;
   try {
     const pkg = await loadModelPackage(config);
-    store = await createFeatureStore(config, pkg.manifest);
+    store = await createFeatureStore(config, pkg.manifest, { logger: log });
     const predictor = await Predictor.create(pkg, store, metrics, config);
     log.info(
       `model ${pkg.manifest.name}@${pkg.manifest.version} loaded from ${pkg.uri} with the ${store.kind} feature store in ${Date.now() - started} ms`,

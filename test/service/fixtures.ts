@@ -4,11 +4,7 @@ import { readFileSync } from "node:fs";
 import { DEFAULTS, EXAMPLE_MODEL_DIR, type ServiceConfig } from "../../service/src/config";
 import { EmbeddedStore } from "../../service/src/features/embedded";
 import type { OfflineRow } from "../../service/src/features/offline";
-import type { FeatureStore } from "../../service/src/features/store";
-import { ServiceMetrics } from "../../service/src/metrics";
 import { loadModelPackage, type ModelPackage } from "../../service/src/model/package";
-import { Predictor } from "../../service/src/predictor";
-import type { Serving } from "../../service/src/serving";
 
 export interface GoldenCase {
   name: string;
@@ -41,13 +37,4 @@ export function goldenStore(pkg: ModelPackage): EmbeddedStore {
       values: c.online,
     }));
   return EmbeddedStore.fromRows(pkg.manifest, rows);
-}
-
-export async function servingWith(pkg: ModelPackage, store: FeatureStore, metrics = new ServiceMetrics({ defaultMetrics: false })): Promise<Serving> {
-  const predictor = await Predictor.create(pkg, store, metrics, { ...testConfig() });
-  return { predictor, store };
-}
-
-export function closeAll(...closers: { close(): Promise<unknown> | unknown }[]): Promise<unknown> {
-  return Promise.all(closers.map((c) => c.close()));
 }

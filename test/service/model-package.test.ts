@@ -61,7 +61,7 @@ describe("model package from file://", () => {
 describe("a package that cannot be loaded", () => {
   it("leaves the service alive but not ready, with one clear log line and 503 on predict", async () => {
     const lines: string[] = [];
-    const log = { info: (m: string) => lines.push(m), error: (m: string) => lines.push(`ERROR ${m}`) };
+    const log = { info: (m: string) => lines.push(m), error: (m: string) => lines.push(`ERROR ${m}`), warn: (_d: object, m: string) => lines.push(`WARN ${m}`) };
     const metrics = new ServiceMetrics({ defaultMetrics: false });
     const config = testConfig({ modelUri: "file:///nonexistent/model/" });
     const serving = await loadServing(config, metrics, log);

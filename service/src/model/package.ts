@@ -74,7 +74,7 @@ export interface PackageSource {
 
 class FileSource implements PackageSource {
   private readonly dir: string;
-  constructor(private readonly uri: string) {
+  constructor(uri: string) {
     this.dir = fileURLToPath(uri.endsWith("/") ? uri : `${uri}/`);
   }
   async read(name: string): Promise<Uint8Array> {

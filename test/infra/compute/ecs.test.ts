@@ -1,6 +1,5 @@
 // The two ECS targets under mocks: the shared service shape, then what each adds.
 import { HEALTH_PATH, PORT } from "../../../service/src/config";
-import { DEFAULTS } from "../../../infra/config";
 import { ECS_AMI_PARAMETER, RESERVED_CAPACITY_PROVIDER_PREFIXES, capacityProviderName } from "../../../infra/compute/ec2";
 import type { Ec2Sizing, FargateSizing } from "../../../infra/compute/target";
 import {
