@@ -1,13 +1,25 @@
 // Starts every real server the suite needs, once per run, and publishes where they listen
 // through environment variables inherited by the test workers. A server that cannot start
 // fails the run: no test skips because its server is missing.
+// TEST_SERVERS=redis,s3 starts only those (for a focused run); a test whose server was not
+// started then fails on its missing TEST_*_PORT, as it would with the server missing.
 import type { TestServer } from "./servers/server";
 import { startRedis } from "./servers/redis";
 import { startCassandra } from "./servers/cassandra";
 import { startS3 } from "./servers/s3";
 
+const SERVERS: Record<string, () => Promise<TestServer>> = { redis: startRedis, cassandra: startCassandra, s3: startS3 };
+
+function selected(): Array<() => Promise<TestServer>> {
+  const wanted = process.env.TEST_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!wanted) return Object.values(SERVERS);
+  const unknown = wanted.filter((w) => w !== "none" && !(w in SERVERS));
+  if (unknown.length > 0) throw new Error(`TEST_SERVERS: unknown ${unknown.join(", ")}; expected some of ${Object.keys(SERVERS).join(", ")} or none`);
+  return wanted.filter((w) => w in SERVERS).map((w) => SERVERS[w]);
+}
+
 export default async function globalSetup(): Promise<void> {
-  const started = await Promise.allSettled([startRedis(), startCassandra(), startS3()]);
+  const started = await Promise.allSettled(selected().map((start) => start()));
   const servers: TestServer[] = [];
   const failures: string[] = [];
   for (const result of started) {
