@@ -7,6 +7,15 @@ import * as os from "node:os";
 
 /** The port every target routes to: ALB target groups, ECS port mappings, Kubernetes Services. */
 export const PORT = 8080;
+/**
+ * The admin listener: /metrics, /openapi.json, /get-online-features and detailed status. Load
+ * balancers never forward to it; only callers inside the VPC (scrapers, operators) reach it.
+ */
+export const ADMIN_PORT = 9090;
+/** OIP v2 over gRPC (`inference.GRPCInferenceService`). */
+export const GRPC_PORT = 8081;
+/** The inference routes a public load balancer forwards (ALB path patterns); nothing else is public. */
+export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
 /** Liveness: the process answers. */
 export const HEALTH_PATH = "/healthz";
 /** Readiness: the model is loaded and the feature store answers. */
@@ -57,6 +66,13 @@ export const ENV = {
   batchWindowUs: "BATCH_WINDOW_US",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
   shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  adminPort: "ADMIN_PORT",
+  /** API keys as a JSON object of key id → key (local use); the same shape as the secret below. */
+  apiKeys: "API_KEYS",
+  /** Secrets Manager secret whose SecretString is a JSON object of key id → key; re-read periodically. */
+  apiKeysSecretArn: "API_KEYS_SECRET_ARN",
+  grpcPort: "GRPC_PORT",
+  grpcSocket: "GRPC_SOCKET",
 } as const;
 
 export interface ServiceConfig {
