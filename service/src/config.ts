@@ -37,6 +37,7 @@ export const ENV = {
   logLevel: "LOG_LEVEL",
   modelUri: "MODEL_URI",
   modelCacheDir: "MODEL_CACHE_DIR",
+  modelLoadTimeoutMs: "MODEL_LOAD_TIMEOUT_MS",
   awsRegion: "AWS_REGION",
   s3Endpoint: "S3_ENDPOINT",
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
@@ -83,6 +84,11 @@ export interface ServiceConfig {
   modelUri: string;
   /** Where S3 downloads are cached, so a warm Lambda or restarted container does not fetch again. */
   modelCacheDir: string;
+  /**
+   * How long model loading retries transient failures (S3 or Secrets Manager unreachable) before
+   * it gives up and liveness fails. Health-check grace periods of every target must exceed it.
+   */
+  modelLoadTimeoutMs: number;
   awsRegion: string | undefined;
   /** Override for S3-compatible servers (tests, MinIO). */
   s3Endpoint: string | undefined;
@@ -137,6 +143,7 @@ export const DEFAULTS: ServiceConfig = {
   logLevel: "info",
   modelUri: `file://${EXAMPLE_MODEL_DIR}/`,
   modelCacheDir: path.join(os.tmpdir(), "inference-blueprint", "models"),
+  modelLoadTimeoutMs: 60_000,
   awsRegion: undefined,
   s3Endpoint: undefined,
   s3ForcePathStyle: false,
@@ -244,6 +251,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     logLevel: r.oneOf(ENV.logLevel, LOG_LEVELS, d.logLevel),
     modelUri,
     modelCacheDir: r.string(ENV.modelCacheDir, d.modelCacheDir),
+    modelLoadTimeoutMs: r.int(ENV.modelLoadTimeoutMs, d.modelLoadTimeoutMs, 0, 900_000),
     awsRegion: r.optional(ENV.awsRegion, env.AWS_DEFAULT_REGION),
     s3Endpoint: r.optional(ENV.s3Endpoint, d.s3Endpoint),
     s3ForcePathStyle: r.bool(ENV.s3ForcePathStyle, d.s3ForcePathStyle),
