@@ -1,12 +1,11 @@
 // Open Inference Protocol v2 (REST), as KServe, Triton and MLServer speak it: health, server and
-// model metadata, and raw-tensor inference. Errors are `{ "error": "…" }` with 400.
-// Open Inference Protocol v2 (REST), as KServe, Triton and MLServer speak it: health, server and
 // model metadata, and raw-tensor inference with JSON data or the binary tensor extension.
 // Errors are `{ "error": "…", "field"? }` with a 4xx. The tensor rules live in ../oip/, shared
 // with gRPC.
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Static } from "@sinclair/typebox";
 import { HttpError } from "../errors";
+import { parseJsonBody } from "../json-body";
 import type { Manifest } from "../model/manifest";
 import { BINARY_CONTENT_TYPE, HEADER_LENGTH, binaryDataSize, binaryOutputs, encodeResponse, sliceBinary, splitBody } from "../oip/binary";
 import { OIP_DATATYPE, checkModelNamed, infer, type InputTensor } from "../oip/tensors";
@@ -54,7 +53,6 @@ function inputsOf(request: FastifyRequest, body: Body): InputTensor[] {
 export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
   // Scoped to this plugin: Triton's client sends no content type, KServe's sends octet-stream in
   // binary mode, and either may put the binary extension behind a JSON header.
-  const parseJson = app.getDefaultJsonParser("error", "error");
   const parseInfer = (request: FastifyRequest, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
     let parts: { json: string; binary: Buffer };
     try {
@@ -63,7 +61,11 @@ export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { 
       return done(err as Error);
     }
     if (parts.binary.length > 0) binarySections.set(request, parts.binary);
-    parseJson(request, parts.json, done);
+    try {
+      done(null, parseJsonBody(parts.json));
+    } catch (err) {
+      done(err as Error);
+    }
   };
   // Before validation, which would otherwise describe a missing body as a type error.
   app.addHook("preValidation", async (request) => {
