@@ -119,6 +119,10 @@ export function readEc2(f: Fields, d: Ec2Sizing, architecture: Architecture | un
   return out;
 }
 
+/** Kubernetes minor version whose pods have the preStop `sleep` action on by default. */
+const PRE_STOP_SLEEP_MIN_MINOR = 30;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
 /** An IAM role or user: what an EKS access entry accepts as its principal. */
 const ACCESS_ENTRY_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/.+$/;
@@ -153,7 +157,13 @@ export function readEks(f: Fields, d: EksSizing, architecture: Architecture | un
     memoryMb: k.number("memoryMb", d.memoryMb, 16, 24 * 1024 * 1024),
     scaling: readScaling(k, d.scaling),
     adminPrincipalArns: readAdminPrincipalArns(k, d.adminPrincipalArns ?? []),
+    endpointPublicAccess: k.boolean("endpointPublicAccess", d.endpointPublicAccess ?? true),
+    publicAccessCidrs: k.stringList("publicAccessCidrs", d.publicAccessCidrs ?? [], IPV4_CIDR, "an IPv4 CIDR like 203.0.113.0/24"),
   };
+  const [major, minor] = out.kubernetesVersion.split(".").map(Number);
+  if (major === 1 && (minor ?? 0) < PRE_STOP_SLEEP_MIN_MINOR) {
+    k.problem("kubernetesVersion", `${out.kubernetesVersion} has no preStop sleep action, which drains pods before they stop; use 1.${PRE_STOP_SLEEP_MIN_MINOR} or later`);
+  }
   if (!(out.minNodes <= out.desiredNodes && out.desiredNodes <= out.maxNodes)) {
     k.problem("desiredNodes", `expected minNodes ≤ desiredNodes ≤ maxNodes, got ${out.minNodes} ≤ ${out.desiredNodes} ≤ ${out.maxNodes}`);
   }

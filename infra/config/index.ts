@@ -15,7 +15,10 @@ import {
   type RedisSettings,
 } from "./features";
 
+import { exposureProblem, readApiKeyIds, readLoadBalancer, type LoadBalancerSettings } from "./exposure";
+
 export * from "./compute";
+export * from "./exposure";
 export * from "./features";
 
 export const PROJECT = "inference-blueprint";
@@ -49,10 +52,24 @@ export interface BlueprintConfig extends TargetSizing {
   keyspaces: KeyspacesSettings;
   modelName: string;
   modelVersion: string;
+  /** Where the ALB listens: inside the VPC only, or on the internet (then with HTTPS and API keys). */
+  loadBalancer: LoadBalancerSettings;
   certificateArn: string | undefined;
   domainName: string | undefined;
+  /** Ids of the generated API keys an internet-facing stack requires (the secret maps id → key). */
+  apiKeyIds: string[];
+  image: ImageSettings;
+  /** Let `pulumi destroy` delete the model bucket with objects uploaded outside Pulumi (dev stacks). */
+  modelBucketForceDestroy: boolean;
   logRetentionDays: number;
   traffic: TrafficProfile;
+}
+
+export interface ImageSettings {
+  /** Images the registry keeps, newest first: what a rollback can go back to. */
+  keepImages: number;
+  /** Tag the image with this release (e.g. a git tag) instead of its content hash. */
+  releaseTag: string | undefined;
 }
 
 const scaling = (minCount: number, maxCount: number): ServiceScaling => ({
@@ -78,8 +95,12 @@ export const DEFAULTS: BlueprintConfig = {
   keyspaces: { pointInTimeRecovery: false },
   modelName: "fraud",
   modelVersion: "1",
+  loadBalancer: { scheme: "internal" },
   certificateArn: undefined,
   domainName: undefined,
+  apiKeyIds: ["default"],
+  image: { keepImages: 10, releaseTag: undefined },
+  modelBucketForceDestroy: false,
   logRetentionDays: 30,
   lambda: { memoryMb: 1024, timeoutSeconds: 10, provisionedConcurrency: 0, apiGateway: false },
   fargate: { cpu: 256, memoryMb: 512, spotPercent: 0, scaling: scaling(1, 4) },
@@ -94,6 +115,8 @@ export const DEFAULTS: BlueprintConfig = {
     memoryMb: 256,
     scaling: scaling(2, 6),
     adminPrincipalArns: [],
+    endpointPublicAccess: true,
+    publicAccessCidrs: ["0.0.0.0/0"],
   },
   traffic: { requestsPerSecond: 5, meanDurationMs: 15, activeHoursPerDay: 24, requestsPerTaskPerSecond: 300 },
 };
@@ -106,6 +129,18 @@ export class BlueprintConfigError extends Error {
     super(`invalid ${PROJECT} stack config:\n  - ${problems.join("\n  - ")}`);
     this.name = "BlueprintConfigError";
   }
+}
+
+/** ECR tags: letters, digits, `_ . -`, at most 128, not starting with `.` or `-`. */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+function readImage(f: Fields, d: ImageSettings): ImageSettings {
+  const i = f.object("image", ["keepImages", "releaseTag"]);
+  return {
+    // ECR lifecycle rules count up to 10000 images.
+    keepImages: i.number("keepImages", d.keepImages, 1, 10_000),
+    releaseTag: i.optionalString("releaseTag", IMAGE_TAG, "an image tag (letters, digits, _ . -; at most 128)"),
+  };
 }
 
 function readTraffic(f: Fields): TrafficProfile {
@@ -162,8 +197,12 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     keyspaces: { pointInTimeRecovery: keyspacesFields.boolean("pointInTimeRecovery", d.keyspaces.pointInTimeRecovery) },
     modelName: f.string("modelName", d.modelName, /^[a-z0-9][a-z0-9_-]*$/, "a model name (lowercase letters, digits, - and _)"),
     modelVersion: f.string("modelVersion", d.modelVersion, /^[A-Za-z0-9._-]+$/, "a model version (letters, digits, . - _)"),
+    loadBalancer: readLoadBalancer(f, d.loadBalancer),
     certificateArn: f.optionalString("certificateArn", /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, "an ACM certificate ARN"),
     domainName: f.optionalString("domainName", /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a DNS name like ml.example.com"),
+    apiKeyIds: readApiKeyIds(f, d.apiKeyIds),
+    image: readImage(f, d.image),
+    modelBucketForceDestroy: f.boolean("modelBucketForceDestroy", d.modelBucketForceDestroy),
     logRetentionDays: f.number("logRetentionDays", d.logRetentionDays, 1, 3653),
     lambda: readLambda(f, d.lambda),
     fargate: readFargate(f, d.fargate),
@@ -182,6 +221,8 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
       `the certificate is in ${certificateRegion}, but the stack's ALB is in ${region} (aws:region) and can use only certificates of its own region; request or import the certificate in ACM in ${region}`,
     );
   }
+  const exposure = exposureProblem(config.loadBalancer.scheme, config.certificateArn);
+  if (exposure) f.problem("loadBalancer", exposure);
   if (config.domainName && !config.certificateArn) {
     f.problem("domainName", `serving ${config.domainName} needs HTTPS: request an ACM certificate for it and set certificateArn (this blueprint does not issue certificates)`);
   }
