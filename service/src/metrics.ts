@@ -8,10 +8,14 @@ export type Stage = (typeof STAGES)[number];
 export const ERROR_KINDS = [
   "bad_request",
   "not_found",
+  "method_not_allowed",
+  "unauthorized",
+  "forbidden",
   "payload_too_large",
   "model_not_ready",
   "store_unavailable",
   "store_fallback",
+  "shutting_down",
   "internal",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
