@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
 import { v2Routes } from "./routes/v2";
 import { featureRoutes } from "./routes/features";
+import { documentErrorResponses } from "./routes/schemas";
 import type { Serving } from "./serving";
 
 export interface AppDeps {
@@ -50,6 +51,7 @@ export async function buildApp({ config, serving, metrics, logger, apiKeys }: Ap
   const keys = apiKeys ?? (await apiKeySource(config, app.log));
   if (keys) installApiKeyAuth(app, keys, metrics);
   await app.register(swagger, {
+    transform: documentErrorResponses,
     openapi: {
       info: {
         title: "inference-blueprint",
