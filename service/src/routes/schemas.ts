@@ -115,7 +115,13 @@ export function predictBodySchema(manifest: Manifest | undefined): TSchema {
     {
       entity: Type.Optional(parts.entity),
       features: Type.Optional(parts.features),
-      instances: Type.Optional(Type.Array(instance, { minItems: 1, maxItems: MAX_INSTANCES })),
+      instances: Type.Optional(
+        Type.Array(
+          // KServe V1: an array instance is a row of the model's encoded input tensor.
+          Type.Union([instance, Type.Array(Type.Unknown(), { description: "KServe V1 tensor row" })]),
+          { minItems: 1, maxItems: MAX_INSTANCES },
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -146,6 +152,9 @@ const NestedNumbers = Type.Array(Type.Unknown());
 export const InferRequest = Type.Object(
   {
     id: Type.Optional(Type.String()),
+    // KServe's clients repeat the model in the body; checked against the path.
+    model_name: Type.Optional(Type.String()),
+    model_version: Type.Optional(Type.String()),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     inputs: Type.Array(
       Type.Object(
@@ -154,7 +163,8 @@ export const InferRequest = Type.Object(
           shape: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
           datatype: Type.Union(OIP_DATATYPES.map((d) => Type.Literal(d))),
           parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-          data: NestedNumbers,
+          // Absent when the binary tensor extension carries the elements (parameters.binary_data_size).
+          data: Type.Optional(NestedNumbers),
         },
         { additionalProperties: false },
       ),
@@ -195,7 +205,9 @@ export const InferResponse = Type.Object({
       name: Type.String(),
       datatype: Type.String(),
       shape: Type.Array(Type.Integer()),
-      data: Type.Array(Type.Number()),
+      parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      // Absent for an output sent with the binary tensor extension.
+      data: Type.Optional(Type.Array(Type.Number())),
     }),
   ),
 });
