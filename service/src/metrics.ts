@@ -15,6 +15,7 @@ export const ERROR_KINDS = [
   "method_not_allowed",
   "unauthorized",
   "forbidden",
+  "auth_unavailable",
   "payload_too_large",
   "model_not_ready",
   "store_unavailable",
