@@ -131,6 +131,10 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** SIGTERM: how long in-flight requests may drain before the process exits anyway. */
   shutdownGraceMs: number;
+  /** OIP v2 gRPC on TCP (`GRPC_PORT`, "off" disables it; 0 = a free port, the default when PORT is 0). */
+  grpcPort: number | undefined;
+  /** OIP v2 gRPC on a Unix domain socket too, for a caller on the same host or in the same pod. */
+  grpcSocket: string | undefined;
 }
 
 /** Repository root when running from a checkout (service/src or service/dist are two levels down). */
@@ -177,6 +181,8 @@ export const DEFAULTS: ServiceConfig = {
   batchWindowUs: 0,
   bodyLimitBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  grpcPort: GRPC_PORT,
+  grpcSocket: undefined,
 };
 
 export class ConfigError extends Error {
@@ -288,7 +294,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
+    grpcPort: undefined,
+    grpcSocket: r.optional(ENV.grpcSocket, d.grpcSocket),
   };
+  // A free port for gRPC too when HTTP asks for one (tests, benchmarks): no clash on 8081.
+  const grpcDefault = config.port === 0 ? 0 : (d.grpcPort ?? GRPC_PORT);
+  config.grpcPort = r.raw(ENV.grpcPort)?.toLowerCase() === "off" ? undefined : r.int(ENV.grpcPort, grpcDefault, 0, 65535);
   if (config.redis.authToken && config.redis.authSecretArn) {
     r.problems.push(`set only one of ${ENV.redisAuthToken} and ${ENV.redisAuthSecretArn}`);
   }

@@ -6,10 +6,13 @@ import { ConfigError, loadConfig, type ServiceConfig } from "./config";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { closeServing, loadServing } from "./serving";
+import { startGrpcServer, type RunningGrpcServer } from "./grpc/server";
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
+  /** OIP v2 over gRPC, unless GRPC_PORT is off and GRPC_SOCKET unset. */
+  grpc: RunningGrpcServer | undefined;
   close(): Promise<void>;
 }
 
@@ -36,11 +39,24 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  const grpc =
+    config.grpcPort !== undefined || config.grpcSocket
+      ? await startGrpcServer({
+          serving,
+          metrics,
+          log: logger,
+          host: config.host,
+          port: config.grpcPort,
+          socket: config.grpcSocket,
+          maxMessageBytes: config.bodyLimitBytes,
+        })
+      : undefined;
   return {
     url: `http://${host}:${port}`,
     app,
+    grpc,
     async close() {
-      await drain(app);
+      await Promise.all([drain(app), grpc?.drain(config.shutdownGraceMs)]);
       await closeServing(serving);
     },
   };

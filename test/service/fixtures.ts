@@ -19,7 +19,8 @@ export const golden: { tolerance: number; cases: GoldenCase[] } = JSON.parse(
 );
 
 export function testConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { ...DEFAULTS, logLevel: "silent", ...overrides };
+  // gRPC on a free port: parallel test files (and other checkouts) must not clash on 8081.
+  return { ...DEFAULTS, logLevel: "silent", grpcPort: 0, ...overrides };
 }
 
 export const examplePackage = (): Promise<ModelPackage> => loadModelPackage(testConfig());

@@ -7,26 +7,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Static } from "@sinclair/typebox";
 import { HttpError } from "../errors";
-import type { Manifest } from "../model/manifest";
 import { BINARY_CONTENT_TYPE, HEADER_LENGTH, binaryDataSize, binaryOutputs, encodeResponse, sliceBinary, splitBody } from "../oip/binary";
-import { OIP_DATATYPE, checkModelNamed, infer, type InputTensor } from "../oip/tensors";
+import { SERVER_METADATA, modelMetadata } from "../oip/metadata";
+import { checkModelNamed, infer, type InputTensor } from "../oip/tensors";
 import type { Serving } from "../serving";
 import { notReadyReason } from "./health";
 import { servedModel } from "./predict";
 import { ErrorBody, InferRequest, InferResponse, ModelMetadata } from "./schemas";
-
-/** Server metadata; `binary_tensor_data` tells Triton's and KServe's clients they may send raw bytes. */
-export const SERVER_METADATA = { name: "inference-blueprint", version: "0.1.0", extensions: ["binary_tensor_data"] };
-
-export function modelMetadata(m: Manifest): Static<typeof ModelMetadata> {
-  return {
-    name: m.name,
-    versions: [m.version],
-    platform: "onnxruntime_onnx",
-    inputs: [{ name: m.input.name, datatype: OIP_DATATYPE[m.input.dtype], shape: m.input.shape }],
-    outputs: m.outputs.map((o) => ({ name: o.name, datatype: OIP_DATATYPE[o.dtype], shape: o.shape })),
-  };
-}
 
 /** The binary section of each request body, kept beside the parsed JSON header. */
 const binarySections = new WeakMap<FastifyRequest, Buffer>();
