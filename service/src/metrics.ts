@@ -12,10 +12,14 @@ export type Protocol = (typeof PROTOCOLS)[number];
 export const ERROR_KINDS = [
   "bad_request",
   "not_found",
+  "method_not_allowed",
+  "unauthorized",
+  "forbidden",
   "payload_too_large",
   "model_not_ready",
   "store_unavailable",
   "store_fallback",
+  "shutting_down",
   "internal",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

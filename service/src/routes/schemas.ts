@@ -14,12 +14,19 @@ export const ErrorBody = Type.Object(
   { $id: "Error" },
 );
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A request value of `dtype`: JSON numbers outside the dtype's range are refused, not wrapped. */
 function valueSchema(dtype: FeatureDtype): TSchema {
   switch (dtype) {
     case "int32":
+      return Type.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 });
     case "int64":
-      return Type.Integer();
+      // A JSON number is exact only up to 2^53.
+      return Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
     case "float32":
+      return Type.Number({ minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX });
     case "float64":
       return Type.Number();
     case "bool":
@@ -49,8 +56,11 @@ function instanceParts(manifest: Manifest | undefined): InstanceParts {
       e.name,
       e.dtype === "string"
         ? Type.String({ minLength: 1, maxLength: 1024 })
-        : // int64 ids beyond 2^53 arrive as decimal strings.
-          Type.Union([Type.Integer(), Type.String({ pattern: "^-?[0-9]{1,19}$" })]),
+        : // Ids beyond 2^53 arrive as decimal strings; the route checks the dtype's exact range.
+          Type.Union([
+            Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+            Type.String({ pattern: "^-?[0-9]{1,19}$" }),
+          ]),
     ]),
   );
   const features: Record<string, TSchema> = {};

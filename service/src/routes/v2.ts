@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Static } from "@sinclair/typebox";
 import { HttpError } from "../errors";
+import { parseJsonBody } from "../json-body";
 import { BINARY_CONTENT_TYPE, HEADER_LENGTH, binaryDataSize, binaryOutputs, encodeResponse, sliceBinary, splitBody } from "../oip/binary";
 import { SERVER_METADATA, modelMetadata } from "../oip/metadata";
 import { checkModelNamed, infer, type InputTensor } from "../oip/tensors";
@@ -39,33 +40,25 @@ function inputsOf(request: FastifyRequest, body: Body): InputTensor[] {
 }
 
 export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
-  // Scoped to this plugin: Triton's client sends no content type, KServe's sends octet-stream in
-  // binary mode, and either may put the binary extension behind a JSON header.
-  const parseJson = app.getDefaultJsonParser("error", "error");
+  // Scoped to this plugin, over the app's JSON parsing (../json-body.ts): Triton's client sends no
+  // content type, KServe's sends octet-stream in binary mode, and either may put the binary
+  // extension behind a JSON header.
   const parseInfer = (request: FastifyRequest, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    let parts: { json: string; binary: Buffer };
     try {
-      parts = splitBody(raw, request.headers[HEADER_LENGTH]);
+      const parts = splitBody(raw, request.headers[HEADER_LENGTH]);
+      if (parts.binary.length > 0) binarySections.set(request, parts.binary);
+      done(null, parseJsonBody(parts.json));
     } catch (err) {
-      return done(err as Error);
+      done(err as Error);
     }
-    if (parts.binary.length > 0) binarySections.set(request, parts.binary);
-    parseJson(request, parts.json, done);
   };
-  // Before validation, which would otherwise describe a missing body as a type error.
-  app.addHook("preValidation", async (request) => {
-    if (request.method === "POST" && (request.body === undefined || request.body === null)) {
-      throw new HttpError(400, "bad_request", 'request body is empty: expected an inference request { "inputs": [...] }');
-    }
-  });
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "*"]);
   app.addContentTypeParser(["application/json", BINARY_CONTENT_TYPE], { parseAs: "buffer" }, parseInfer);
   app.addContentTypeParser("*", { parseAs: "buffer" }, (request, raw: Buffer, done) => {
     const type = request.headers["content-type"];
     if (type !== undefined) {
-      return done(
-        new HttpError(415, "bad_request", `unsupported content-type "${type}": expected application/json, ${BINARY_CONTENT_TYPE} (binary tensor extension) or none`),
-      );
+      const shown = type.length > 100 ? `${type.slice(0, 100)}…` : type;
+      return done(new HttpError(415, "bad_request", `unsupported content-type "${shown}": expected application/json, ${BINARY_CONTENT_TYPE} (binary tensor extension) or none`));
     }
     parseInfer(request, raw, done);
   });
