@@ -62,6 +62,12 @@ export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { 
     }
     parseInfer(request, raw, done);
   });
+  // KServe's REST client reads an error's message only when the content type is exactly
+  // application/json; JSON is UTF-8 by definition (RFC 8259), so the charset parameter says nothing.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (reply.getHeader("content-type") === "application/json; charset=utf-8") reply.header("content-type", "application/json");
+    return payload;
+  });
   const tags = ["open inference protocol v2"];
   const nameParams = {
     type: "object",
