@@ -151,6 +151,10 @@ export interface ServiceConfig {
   maxConnections: number;
   /** The admin listener (metrics, OpenAPI, feature server, status); 0 asks the OS for a free port. */
   adminPort: number;
+  /** OIP v2 gRPC on TCP (`GRPC_PORT`, "off" disables it; 0 = a free port, the default when PORT is 0). */
+  grpcPort: number | undefined;
+  /** OIP v2 gRPC on a Unix domain socket too, for a caller on the same host or in the same pod. */
+  grpcSocket: string | undefined;
 }
 
 /** Repository root when running from a checkout (service/src or service/dist are two levels down). */
@@ -204,6 +208,8 @@ export const DEFAULTS: ServiceConfig = {
   keepAliveTimeoutMs: 65_000,
   maxConnections: 1024,
   adminPort: ADMIN_PORT,
+  grpcPort: GRPC_PORT,
+  grpcSocket: undefined,
 };
 
 /** Shortest API key accepted: a guessable key is no key. */
@@ -351,7 +357,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     keepAliveTimeoutMs: r.int(ENV.keepAliveTimeoutMs, d.keepAliveTimeoutMs, 100, 600_000),
     maxConnections: r.int(ENV.maxConnections, d.maxConnections, 1, 1_000_000),
     adminPort: r.int(ENV.adminPort, d.adminPort, 0, 65535),
+    grpcPort: undefined,
+    grpcSocket: r.optional(ENV.grpcSocket, d.grpcSocket),
   };
+  // A free port for gRPC too when HTTP asks for one (tests, benchmarks): no clash on 8081.
+  const grpcDefault = config.port === 0 ? 0 : (d.grpcPort ?? GRPC_PORT);
+  config.grpcPort = r.raw(ENV.grpcPort)?.toLowerCase() === "off" ? undefined : r.int(ENV.grpcPort, grpcDefault, 0, 65535);
   const apiKeys = r.raw(ENV.apiKeys);
   if (apiKeys !== undefined) {
     try {

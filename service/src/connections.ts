@@ -11,6 +11,7 @@ import type { Socket } from "node:net";
 import { STATUS_CODES, type Server } from "node:http";
 import type { FastifyHttpOptions, FastifyInstance } from "fastify";
 import { ENV, type ServiceConfig } from "./config";
+import { errorShapeOptions } from "./errors";
 
 export type ConnectionSettings = Pick<ServiceConfig, "requestTimeoutMs" | "headersTimeoutMs" | "keepAliveTimeoutMs" | "maxConnections">;
 
@@ -28,15 +29,12 @@ export function connectionOptions(s: ConnectionSettings): FastifyHttpOptions<Ser
     // Requests that arrive during a drain are served, with `connection: close` (see server.ts).
     return503OnClosing: false,
     clientErrorHandler(err, socket) {
-      // A reset connection has nobody left to answer.
-      if (err.code === "ECONNRESET" || socket.destroyed) return;
-      const [status, error] =
-        err.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? [408, `request not received in time: headers are expected within ${s.headersTimeoutMs} ms (${ENV.headersTimeoutMs}) and the whole request within ${s.requestTimeoutMs} ms (${ENV.requestTimeoutMs})`]
-          : err.code === "HPE_HEADER_OVERFLOW"
-            ? [431, "request headers are too large"]
-            : [400, `malformed HTTP request (${err.code ?? err.message})`];
-      sendRaw(socket, status, { error });
+      // A timeout names the limits; every other parse error is answered as errors.ts does.
+      if (err.code !== "ERR_HTTP_REQUEST_TIMEOUT") return errorShapeOptions.clientErrorHandler?.(err, socket);
+      if (socket.destroyed) return;
+      sendRaw(socket, 408, {
+        error: `request not received in time: headers are expected within ${s.headersTimeoutMs} ms (${ENV.headersTimeoutMs}) and the whole request within ${s.requestTimeoutMs} ms (${ENV.requestTimeoutMs})`,
+      });
     },
   };
 }

@@ -3,6 +3,7 @@
 // S3-compatible server is down at start loads once the server is up, without a restart.
 import { readFile } from "node:fs/promises";
 import { mkdtemp } from "node:fs/promises";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -24,7 +25,10 @@ const get = async (url: string) => {
 
 let service: ServiceProcess | undefined;
 let s3: TestServer | undefined;
+let proxy: net.Server | undefined;
 afterEach(async () => {
+  proxy?.close();
+  proxy = undefined;
   await stopServiceProcess(service);
   service = undefined;
   await s3?.stop();
@@ -90,13 +94,24 @@ describe("an S3-compatible server down at start, then up", () => {
     });
     // Down: the service keeps retrying.
     await service.waitFor(/model loading failed, retrying: .*late-models/, 90_000);
-    // Up, with the package uploaded.
-    s3 = await startS3(port);
-    const client = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true });
+    // Up, with the package uploaded: the server is filled on another port first, then the
+    // service's endpoint starts answering (a proxy), so it never sees a half-uploaded package.
+    s3 = await startS3();
+    const backend = s3.env.TEST_S3_ENDPOINT;
+    const client = new S3Client({ region: "us-east-1", endpoint: backend, forcePathStyle: true });
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     for (const name of ["manifest.json", "model.onnx"]) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `fraud/1/${name}`, Body: await readFile(path.join(EXAMPLE_MODEL_DIR, name)) }));
     }
+    const backendPort = Number(new URL(backend).port);
+    proxy = net.createServer((socket) => {
+      const upstream = net.connect(backendPort, "127.0.0.1");
+      socket.pipe(upstream).pipe(socket);
+      const close = () => (socket.destroy(), upstream.destroy());
+      socket.on("error", close);
+      upstream.on("error", close);
+    });
+    await new Promise<void>((resolve) => proxy!.listen(port, "127.0.0.1", resolve));
     const { url } = await listening(service, 60_000);
     expect(service.output()).toMatch(/model fraud@1 loaded from s3:\/\/late-models\/fraud\/1\/ .*\(attempt [2-9]\d*\)/);
     expect((await get(`${url}${HEALTH_PATH}`)).status).toBe(200);
