@@ -319,6 +319,8 @@ export interface DeploymentSettings {
   };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
+  /** Secrets Manager secret of the API keys (JSON object key id → key); unset: no keys required. */
+  apiKeysSecretArn?: string;
 }
 
 /**
@@ -339,6 +341,7 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   set(ENV.logLevel, s.logLevel);
   set(ENV.featureTimeoutMs, s.featureTimeoutMs);
   set(ENV.modelCacheDir, s.modelCacheDir);
+  set(ENV.apiKeysSecretArn, s.apiKeysSecretArn);
   if (s.redis) {
     set(ENV.redisHost, s.redis.host);
     set(ENV.redisPort, s.redis.port);
