@@ -1,9 +1,9 @@
 // The one front door every target sits behind: an ALB that is internal (private subnets, callers
 // inside the VPC) or internet-facing (public subnets, HTTPS only). Until a target adds its forward
-// rule for the inference routes, the serving listener answers 503; nothing else is ever forwarded.
+// rule for the inference routes, the serving listener answers 404; nothing else is ever forwarded.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ADMIN_PORT, HEALTH_PATH, PORT } from "../service/src/config";
+import { ADMIN_PORT, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../service/src/config";
 import { ALB_IDLE_TIMEOUT_SECONDS, type LoadBalancerScheme } from "./config";
 
 /** ALB and target group names are at most 32 characters; Pulumi appends an 8-character suffix. */
@@ -20,6 +20,11 @@ export function targetGroupHealthCheck(): aws.types.input.lb.TargetGroupHealthCh
     healthyThreshold: 2,
     unhealthyThreshold: 3,
   };
+}
+
+/** The listener's answer to a path it does not forward, in the service's error shape. */
+export function notServedBody(): string {
+  return JSON.stringify({ error: `not found: this load balancer serves only ${PUBLIC_PATH_PATTERNS.join(", ")}` });
 }
 
 export interface LoadBalancerArgs {
@@ -119,9 +124,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Every path but the inference routes (admin routes, /readyz) ends here, saying what is served.
     const unavailable: aws.types.input.lb.ListenerDefaultAction = {
       type: "fixed-response",
-      fixedResponse: { contentType: "application/json", statusCode: "503", messageBody: '{"error":"no compute target registered"}' },
+      fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: notServedBody() },
     };
     let serving: aws.lb.Listener;
     if (args.certificateArn) {

@@ -1,5 +1,5 @@
 // What every target does on the shared ALB: one target group behind one forward rule for the
-// inference routes on the serving listener, whose default action stays the platform's fixed 503.
+// inference routes on the serving listener, whose default action stays the platform's fixed 404.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PUBLIC_PATH_PATTERNS } from "../../service/src/config";
@@ -53,7 +53,7 @@ export function requestCountResourceLabel(
 
 /**
  * Sends the inference routes (the service's PUBLIC_PATH_PATTERNS) on the serving listener to the
- * target's group; every other path (admin routes, /readyz) gets the listener's default 503.
+ * target's group; every other path (admin routes, /readyz) gets the listener's default 404.
  */
 export function forwardPublicRoutes(
   name: string,

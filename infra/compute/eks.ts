@@ -97,8 +97,8 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
     ].map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${i}`, { role: nodeRole.name, policyArn }, parent));
 
-    // The platform's compute security group on every node: pod traffic leaves through node ENIs,
-    // so this is what lets Redis admit the pods, and what the ALB's NodePort rule lands on.
+    // The platform's compute security group on every node: VPC CNI gives pod IPs the node ENIs'
+    // groups, so this lets Redis admit the pods and the ALB reach them on the service port.
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-nodes`,
       {

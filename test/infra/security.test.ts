@@ -1,5 +1,5 @@
 // Security properties AWS would not check for us, asserted on what the program registers.
-import { ADMIN_PORT, ENV, HEALTH_PATH, PORT } from "../../service/src/config";
+import { ADMIN_PORT, ENV, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../../service/src/config";
 import { ALB_NAME_MAX, AUTONAME_SUFFIX_LENGTH, targetGroupHealthCheck } from "../../infra/load-balancer";
 import * as path from "node:path";
 import { loadManifest } from "../../infra/model-package";
@@ -167,10 +167,12 @@ describe("network exposure", () => {
 });
 
 describe("listeners", () => {
-  test("without a certificate: HTTP serving a 503 until a target adds its rule", () => {
+  test("without a certificate: HTTP, answering a path it does not forward with 404 and the routes it serves", () => {
     const listener = one(dev, "aws:lb/listener:Listener").inputs;
     expect(listener).toMatchObject({ port: 80, protocol: "HTTP" });
-    expect(at(listener, "defaultActions", 0)).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "503" } });
+    expect(at(listener, "defaultActions", 0)).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "application/json" } });
+    const body = JSON.parse(textAt(listener, "defaultActions", 0, "fixedResponse", "messageBody"));
+    expect(body).toEqual({ error: `not found: this load balancer serves only ${PUBLIC_PATH_PATTERNS.join(", ")}` });
     expect(dev.computeTarget?.args.listenerArn).toBe(one(dev, "aws:lb/listener:Listener").state.arn);
   });
   test("with a certificate: HTTPS serves, HTTP redirects to it", () => {
