@@ -1,6 +1,7 @@
 // The write path (materializer) against a real Cassandra: Amazon Keyspaces accepts writes only at
 // LOCAL_QUORUM, so writes use it whatever consistency the service reads at.
 import { Client, types } from "cassandra-driver";
+import { ENV } from "../../service/src/config";
 import { CassandraStore, tableName } from "../../service/src/features/cassandra";
 import { onlineLayout } from "../../service/src/features/views";
 import { TEST_CASSANDRA_DC, TEST_CASSANDRA_PORT } from "../setup/servers/cassandra";
@@ -24,8 +25,9 @@ describe("Cassandra writes", () => {
     await raw.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${KEYSPACE} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`,
     );
-    // The service reads at ONE here (stacks read Keyspaces at LOCAL_ONE).
-    store = await CassandraStore.connect(cassandraConfig(port, dc, KEYSPACE), manifest);
+    // The service reads at ONE here (stacks read Keyspaces at LOCAL_ONE); a generous timeout, so
+    // a slow shared machine cannot pass for a refused quorum.
+    store = await CassandraStore.connect(cassandraConfig(port, dc, KEYSPACE, { [ENV.featureTimeoutMs]: "15000" }), manifest);
     await store.createTable(view);
   });
   afterAll(async () => {
@@ -34,6 +36,7 @@ describe("Cassandra writes", () => {
   });
 
   it("ask for LOCAL_QUORUM even when reads are configured at ONE", async () => {
+    // Cassandra answers Unavailable: "… at consistency LOCAL_QUORUM (2 required but only 1 alive)".
     await expect(store.write(view, [onlineRow(901, 1, T0, { is_verified: true, home_country: "FR" })], 0)).rejects.toThrow(
       /LOCAL_QUORUM/,
     );
