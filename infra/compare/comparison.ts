@@ -164,30 +164,27 @@ export function compareStacks(
 }
 
 /**
- * Points for a step curve: a log grid plus, at every step in cost (a task or instance added), the
- * rate just before and at the step, so the chart draws steps and not slopes between samples.
+ * Points for a step curve: a log grid plus, at every step in cost (a task, instance or node added
+ * whole), the rates just before and at the step, so the chart draws steps and not slopes between
+ * samples. Each interval is narrowed to its steepest part; a rise that survives a 1e-5 relative
+ * width is a step, not the per-request slope.
  */
 function chartPoints(curve: CostCurve, minRps: number, maxRps: number): { requestsPerSecond: number; usd: number }[] {
   const grid = logGrid(minRps, maxRps, 200);
-  const points: { requestsPerSecond: number; usd: number }[] = [];
-  let prev = { requestsPerSecond: grid[0] as number, usd: curve(grid[0] as number) };
-  points.push(prev);
+  const points = [{ requestsPerSecond: grid[0] as number, usd: curve(grid[0] as number) }];
   for (const rps of grid.slice(1)) {
-    const usd = curve(rps);
-    // A jump of more than the per-request growth (a cent-level slope) between samples is a step: locate it.
-    if (usd - prev.usd > 0.5) {
-      let lo = prev.requestsPerSecond;
-      let hi = rps;
-      const base = prev.usd;
-      while (hi / lo - 1 > 1e-4) {
-        const mid = Math.sqrt(lo * hi);
-        if (curve(mid) - base > 0.5) hi = mid;
-        else lo = mid;
-      }
-      points.push({ requestsPerSecond: lo, usd: curve(lo) }, { requestsPerSecond: hi, usd: curve(hi) });
+    const prev = points[points.length - 1] as { requestsPerSecond: number; usd: number };
+    let lo = prev.requestsPerSecond;
+    let hi = rps;
+    while (hi / lo - 1 > 1e-5) {
+      const mid = Math.sqrt(lo * hi);
+      const cm = curve(mid);
+      if (cm - curve(lo) >= curve(hi) - cm) hi = mid;
+      else lo = mid;
     }
-    prev = { requestsPerSecond: rps, usd };
-    points.push(prev);
+    const [atLo, atHi] = [curve(lo), curve(hi)];
+    if (atHi - atLo > 0.5) points.push({ requestsPerSecond: lo, usd: atLo }, { requestsPerSecond: hi, usd: atHi });
+    points.push({ requestsPerSecond: rps, usd: curve(rps) });
   }
   return points;
 }
