@@ -4,7 +4,8 @@ import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { ServiceConfig } from "./config";
 import { createLogger, type ServiceLogger } from "./log";
-import { installErrorHandlers } from "./errors";
+import { errorShapeOptions, installErrorHandlers } from "./errors";
+import { installJsonBody } from "./json-body";
 import type { ServiceMetrics } from "./metrics";
 import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
@@ -26,6 +27,7 @@ export async function buildApp({ config, serving, metrics, logger }: AppDeps): P
     // Per-request log lines cost more than a prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    ...errorShapeOptions,
     ajv: {
       // Strict: no silent type coercion, no silently dropped unknown fields.
       customOptions: {
@@ -41,8 +43,7 @@ export async function buildApp({ config, serving, metrics, logger }: AppDeps): P
     },
   });
   installErrorHandlers(app, metrics);
-  // JSON only: a text/plain body would otherwise reach validation as a string.
-  app.removeContentTypeParser("text/plain");
+  installJsonBody(app);
   await app.register(swagger, {
     openapi: {
       info: {
