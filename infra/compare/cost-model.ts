@@ -254,6 +254,8 @@ interface Shared {
 export const PROGRAM_ALARMS = 3;
 
 interface PlatformContext {
+  /** Whether clients reach the stack over the internet (public IPv4, data transfer out). */
+  publicFrontDoor: "alb" | "httpapi" | "none";
   /** Whether the service's logs leave the compute through the VPC (ECS awslogs) and reach CloudWatch. */
   containerLogs: "vpc" | "lambda" | "none";
   endpoints: readonly InterfaceService[];
@@ -286,10 +288,14 @@ function platformLines(w: Workload, pl: Platform, s: Shared, ctx: PlatformContex
     lines.push(line("VPC endpoints", `interface endpoint hours (${ctx.endpoints.join(", ")})`, endpointHours, "h", atRate(p.vpc.interfaceEndpointHour, endpointHours)));
     lines.push(line("VPC endpoints", "data processed", endpointGb, "GB", atRate(p.vpc.interfaceEndpointGb, endpointGb)));
   }
-  // Every public IPv4 address bills by the hour: one per AZ for the internet-facing ALB, one per NAT gateway.
-  const addresses = pl.availabilityZones + gateways;
-  const ipHours = addresses * hours;
-  lines.push(line("VPC", `public IPv4 addresses (${pl.availabilityZones} ALB${gateways > 0 ? `, ${gateways} NAT` : ""})`, ipHours, "h", atRate(p.vpc.publicIpv4Hour, ipHours)));
+  // Every public IPv4 address bills by the hour: one per AZ for an internet-facing ALB, one per NAT gateway.
+  const albAddresses = pl.loadBalancer.scheme === "internet-facing" ? pl.availabilityZones : 0;
+  const addresses = albAddresses + gateways;
+  if (addresses > 0) {
+    const ipHours = addresses * hours;
+    const what = [albAddresses > 0 ? `${albAddresses} ALB` : "", gateways > 0 ? `${gateways} NAT` : ""].filter(Boolean).join(", ");
+    lines.push(line("VPC", `public IPv4 addresses (${what})`, ipHours, "h", atRate(p.vpc.publicIpv4Hour, ipHours)));
+  }
 
   if (pl.provisionRedis) {
     const node = p.elasticache.nodes[pl.redis.nodeType];
@@ -324,7 +330,11 @@ function platformLines(w: Workload, pl: Platform, s: Shared, ctx: PlatformContex
   if (ctx.containerLogs !== "none") lines.push(line("CloudWatch Logs", "ingestion", logGb, "GB", atRate(p.cloudwatchLogs.ingestionGb, logGb)));
   else notes.push("no CloudWatch Logs ingestion: the program ships no pod logs off the nodes");
   lines.push(line("CloudWatch", `alarms (${PROGRAM_ALARMS})`, PROGRAM_ALARMS, "alarm-mo", atRate(p.cloudwatchAlarms.standardAlarmMonth, PROGRAM_ALARMS)));
-  // Responses leave AWS: the first 100 GB a month are free per account (when applied).
+  // Responses leave AWS only through a public front door: the first 100 GB a month are free per account (when applied).
+  if (ctx.publicFrontDoor === "none") {
+    notes.push("internal ALB: callers are inside the VPC, so no data transfer out to the internet and no public IPv4 for the ALB");
+    return { lines, notes };
+  }
   const outGb = (s.requests * w.responseBytes) / 1e9;
   const out = p.dataTransfer.outToInternet;
   const freeGb = out.tiers[0]?.usd === 0 ? (out.tiers[0].upTo ?? 0) : 0;
@@ -386,6 +396,7 @@ export function priceOption(
   let compute: CostLine[];
   let front: CostLine[];
   let containerLogs: PlatformContext["containerLogs"] = "vpc";
+  let publicFrontDoor: PlatformContext["publicFrontDoor"] = pl.loadBalancer.scheme === "internet-facing" ? "alb" : "none";
 
   if (option === "lambda-alb" || option === "lambda-httpapi") {
     const r = lambdaCompute(
@@ -410,6 +421,7 @@ export function priceOption(
     } else {
       // The program creates the ALB whether or not the HTTP API is on; traffic through the API leaves it idle.
       front = [albLines(month.hours, 0, p)[0] as CostLine, ...httpApiLines(s.requests, w.requestBytes, p)];
+      publicFrontDoor = "httpapi";
       notes.push("ALB hours included: the program creates the ALB with or without the HTTP API (lambda.apiGateway: true adds the API beside it)");
     }
   } else if (option === "fargate") {
@@ -484,7 +496,7 @@ export function priceOption(
     front = albFor(w, s, false, p);
     containerLogs = "none";
   }
-  const platform = platformLines(w, pl, s, { containerLogs, endpoints }, p);
+  const platform = platformLines(w, pl, s, { containerLogs, endpoints, publicFrontDoor }, p);
   notes.push(...platform.notes);
   return estimate(option, pl.featureStore, [...compute, ...front, ...platform.lines], notes, warnings);
 }

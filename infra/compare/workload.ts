@@ -78,6 +78,7 @@ export type Platform = Pick<
   | "provisionKeyspaces"
   | "redis"
   | "keyspaces"
+  | "loadBalancer"
   | "lambda"
   | "fargate"
   | "ec2"

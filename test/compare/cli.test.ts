@@ -193,6 +193,15 @@ describe("npm run cost", () => {
     expect(r.err).toMatch(message);
   });
 
+  // Defect 5, end to end: Fargate Spot runs ARM64 tasks, and the config no longer refuses it.
+  it("prices Fargate Spot on arm64", async () => {
+    const r = await run("cost", "fargate", "--rps", "10", "--architecture", "arm64", "--spot-percent", "50");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/vCPU-hours \(Spot\) \(arm64\)/);
+    expect(r.out).toMatch(/50% of task-hours on Fargate Spot \(arm64\)/);
+  });
+
   it("refuses a usage file with an unknown key, naming it", async () => {
     const file = path.join(tmp, "usage.json");
     fs.writeFileSync(file, JSON.stringify({ traffic: { requestsPerSecond: 1 }, usage: { requestByte: 3 } }));

@@ -145,12 +145,17 @@ describe("shared services", () => {
 
 // Defect 7: the bill items teams are surprised by.
 describe("the items that surprise teams", () => {
-  it("public IPv4: one address per AZ for the ALB and one per NAT gateway, $0.005 an hour each", () => {
-    const e = priceOption("fargate", workload(), { ...platform, availabilityZones: 2, natStrategy: "single" }, month, prices);
+  const internetFacing: Platform = { ...platform, loadBalancer: { scheme: "internet-facing" } };
+
+  it("public IPv4: one address per AZ for an internet-facing ALB and one per NAT gateway, $0.005 an hour each", () => {
+    const e = priceOption("fargate", workload(), { ...internetFacing, availabilityZones: 2, natStrategy: "single" }, month, prices);
     expect(item(e.lines, "VPC", "public IPv4")?.quantity).toBe(3 * 730);
     expect(item(e.lines, "VPC", "public IPv4")?.usd).toBe(10.95);
-    const perAz = priceOption("fargate", workload(), { ...platform, availabilityZones: 3, natStrategy: "onePerAz" }, month, prices);
+    const perAz = priceOption("fargate", workload(), { ...internetFacing, availabilityZones: 3, natStrategy: "onePerAz" }, month, prices);
     expect(item(perAz.lines, "VPC", "public IPv4")?.quantity).toBe(6 * 730);
+    // An internal ALB has private addresses only: the NAT gateway's is left.
+    const internal = priceOption("fargate", workload(), { ...platform, loadBalancer: { scheme: "internal" }, availabilityZones: 2, natStrategy: "single" }, month, prices);
+    expect(item(internal.lines, "VPC", "public IPv4")?.item).toBe("public IPv4 addresses (1 NAT)");
   });
 
   it("EBS root volumes of ECS instances and EKS nodes", () => {
@@ -190,11 +195,15 @@ describe("the items that surprise teams", () => {
 
   it("data transfer out beyond the free 100 GB", () => {
     // 100 rps × 1 KB responses = 262.8 GB a month: 162.8 GB billed at $0.09.
-    const e = priceOption("fargate", workload({ requestsPerSecond: 100, responseBytes: 1000 }), platform, month, prices);
+    const e = priceOption("fargate", workload({ requestsPerSecond: 100, responseBytes: 1000 }), internetFacing, month, prices);
     expect(item(e.lines, "Data transfer", "out to the internet")?.quantity).toBeCloseTo(262.8, 6);
     expect(item(e.lines, "Data transfer", "out to the internet")?.usd).toBe(roundToCent(162.8 * 0.09));
-    const noFree = priceOption("fargate", workload({ requestsPerSecond: 100, responseBytes: 1000, dataTransferFreeTier: false }), platform, month, prices);
+    const noFree = priceOption("fargate", workload({ requestsPerSecond: 100, responseBytes: 1000, dataTransferFreeTier: false }), internetFacing, month, prices);
     expect(item(noFree.lines, "Data transfer", "out to the internet")?.usd).toBe(roundToCent(262.8 * 0.09));
+    // Internal ALB: callers in the VPC; the HTTP API, though, is public.
+    const internal: Platform = { ...platform, loadBalancer: { scheme: "internal" } };
+    expect(item(priceOption("fargate", workload({ requestsPerSecond: 100 }), internal, month, prices).lines, "Data transfer", "out to the internet")).toBeUndefined();
+    expect(item(priceOption("lambda-httpapi", workload({ requestsPerSecond: 100 }), internal, month, prices).lines, "Data transfer", "out to the internet")).toBeDefined();
   });
 
   it("cross-AZ traffic to the single Redis primary, billed both ways", () => {
