@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStore, MAX_GET_KEYS, MAX_WRITE_ITEMS } from "../../service/src/features/dynamodb";
 import { dynamoTableName, entityId, EXPIRES_AT, formatEventTs } from "../../service/src/features/dynamodb-layout";
@@ -10,7 +13,7 @@ import { ENV } from "../../service/src/config";
 import { startDynamoDB, TEST_AWS_ENV, TEST_DYNAMODB_ENDPOINT } from "../setup/servers/dynamodb";
 import { freePort } from "../setup/servers/free-port";
 import { RecordingClient } from "./dynamodb-client";
-import { onlineRow, REFS, storeQuery, testManifest, VIEW } from "./fixtures";
+import { fullRow, onlineRow, REFS, storeQuery, tempDir, testManifest, VIEW, writeOfflineParquet } from "./fixtures";
 import { dynamodbConfig, eventually, RecordingLogger, requiredEnv } from "./stores";
 
 Object.assign(process.env, TEST_AWS_ENV);
@@ -232,4 +235,45 @@ describe("DynamoDBStore when DynamoDB is down", () => {
       await store.close();
     }
   }, 60_000);
+});
+
+describe("npm run materialize -- --store dynamodb", () => {
+  const endpoint = requiredEnv(TEST_DYNAMODB_ENDPOINT);
+  const cli = path.resolve(__dirname, "../../service/src/features/materialize-cli.ts");
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", cli, ...args],
+        { env: { ...process.env, TS_NODE_PROJECT: path.resolve(__dirname, "../../tsconfig.json"), ...env }, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it("creates Feast's table on a local DynamoDB, writes the latest row per entity and prints the summary", async () => {
+    const dir = tempDir();
+    const manifest = testManifest({ project: "cli_test" });
+    const manifestFile = path.join(dir, "manifest.json");
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const file = await writeOfflineParquet(path.join(dir, "cli.parquet"), [fullRow(401, T0, 1), fullRow(401, T0 + 1000, 2), fullRow(402, T0, 3)]);
+    const result = await run(["--source", file, "--store", "dynamodb", "--manifest", manifestFile], { [ENV.dynamodbEndpoint]: endpoint });
+    expect(result.stdout).toMatch(/3 rows read, 2 entities written, 0 rows skipped/);
+    expect(result.code).toBe(0);
+    const store = await DynamoDBStore.connect(dynamodbConfig(endpoint), manifest, { logger: new RecordingLogger() });
+    try {
+      expect((await store.get(query([401, 402]))).map((v) => v.values[0])).toEqual([2, 3]);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
+  it("says in one line which endpoint and tables it could not read", async () => {
+    const dir = tempDir();
+    const manifestFile = path.join(dir, "manifest.json");
+    fs.writeFileSync(manifestFile, JSON.stringify(testManifest({ project: "cli_down" })));
+    const down = await run(["--source", "x.parquet", "--store", "dynamodb", "--manifest", manifestFile], { [ENV.dynamodbEndpoint]: `http://127.0.0.1:${await freePort()}` });
+    expect(down.code).toBe(1);
+    // The last line: on Node 20 the AWS SDK itself warns first that it will soon need Node 22.
+    expect(down.stderr.trim().split("\n").at(-1)).toMatch(/^materialize: dynamodb at http:\/\/127\.0\.0\.1:\d+ cannot read tables cli_down\.user_stats: .+ \(AWS_REGION, DYNAMODB_ENDPOINT, AWS credentials\)$/);
+  }, 90_000);
 });
