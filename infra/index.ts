@@ -30,6 +30,7 @@ const network = new Network(name, {
   natStrategy: config.natStrategy,
   region,
   cidrBlock: vpcCidrBlock,
+  dynamodbEndpoint: config.provisionDynamoDB,
   tags,
 });
 
@@ -63,6 +64,7 @@ const featureStores = new FeatureStores(name, {
   computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
   redis: config.provisionRedis ? config.redis : undefined,
   keyspaces: config.provisionKeyspaces ? config.keyspaces : undefined,
+  dynamodb: config.provisionDynamoDB ? config.dynamodb : undefined,
   tags,
 });
 
@@ -75,8 +77,8 @@ const observability = new Observability(name, {
 const identity = aws.getCallerIdentityOutput();
 const partition = aws.getPartitionOutput();
 const runtimePolicyJson = pulumi
-  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn])
-  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn]) =>
+  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn, pulumi.all(featureStores.dynamodbTableArns)])
+  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn, dynamodbTableArns]) =>
     JSON.stringify(
       runtimePolicy({
         partition: partitionName,
@@ -87,6 +89,8 @@ const runtimePolicyJson = pulumi
         keyspace,
         keyspacesTables: featureStores.keyspacesTableNames,
         redisSecretArn,
+        // Only the tables the service reads; writes belong to the materializer's own principal.
+        dynamodbTableArns: config.featureStore === "dynamodb" ? dynamodbTableArns : [],
       }),
     ),
   );
@@ -116,6 +120,7 @@ const environment = pulumi
         sigV4: true,
       };
     }
+    if (config.featureStore === "dynamodb") settings.dynamodb = { consistentReads: false };
     return toEnvironment(settings);
   });
 

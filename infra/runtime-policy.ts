@@ -11,6 +11,8 @@ export interface RuntimePolicyScope {
   keyspace?: string;
   keyspacesTables: string[];
   redisSecretArn?: string;
+  /** DynamoDB feature tables the service reads (GetItem/BatchGetItem only). */
+  dynamodbTableArns?: string[];
 }
 
 interface Statement {
@@ -57,6 +59,9 @@ export function runtimePolicy(s: RuntimePolicyScope): PolicyDocument {
       Action: ["cassandra:Select"],
       Resource: [`arn:${s.partition}:cassandra:${s.region}:${s.accountId}:/keyspace/system*`],
     });
+  }
+  if (s.dynamodbTableArns && s.dynamodbTableArns.length > 0) {
+    statements.push({ Sid: "ReadDynamoDBFeatureTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem"], Resource: s.dynamodbTableArns });
   }
   if (s.redisSecretArn) {
     statements.push({ Sid: "ReadRedisAuthToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [s.redisSecretArn] });
