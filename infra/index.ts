@@ -31,6 +31,7 @@ const network = new Network(name, {
   natStrategy: config.natStrategy,
   region,
   cidrBlock: vpcCidrBlock,
+  dynamodbEndpoint: config.provisionDynamoDB,
   tags,
 });
 
@@ -70,6 +71,7 @@ const featureStores = new FeatureStores(name, {
   computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
   redis: config.provisionRedis ? config.redis : undefined,
   keyspaces: config.provisionKeyspaces ? config.keyspaces : undefined,
+  dynamodb: config.provisionDynamoDB ? config.dynamodb : undefined,
   tags,
 });
 
@@ -82,8 +84,8 @@ const observability = new Observability(name, {
 const identity = aws.getCallerIdentityOutput();
 const partition = aws.getPartitionOutput();
 const runtimePolicyJson = pulumi
-  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn, apiKeys?.secretArn])
-  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn, apiKeysSecretArn]) =>
+  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn, apiKeys?.secretArn, pulumi.all(featureStores.dynamodbTableArns)])
+  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn, apiKeysSecretArn, dynamodbTableArns]) =>
     JSON.stringify(
       runtimePolicy({
         partition: partitionName,
@@ -95,6 +97,8 @@ const runtimePolicyJson = pulumi
         keyspacesTables: featureStores.keyspacesTableNames,
         redisSecretArn,
         apiKeysSecretArn,
+        // Only the tables the service reads; writes belong to the materializer's own principal.
+        dynamodbTableArns: config.featureStore === "dynamodb" ? dynamodbTableArns : [],
       }),
     ),
   );
@@ -125,6 +129,7 @@ const environment = pulumi
         sigV4: true,
       };
     }
+    if (config.featureStore === "dynamodb") settings.dynamodb = { consistentReads: false };
     return toEnvironment(settings);
   });
 

@@ -13,6 +13,8 @@ export interface RuntimePolicyScope {
   redisSecretArn?: string;
   /** The service's API keys (internet-facing stacks). */
   apiKeysSecretArn?: string;
+  /** DynamoDB feature tables the service reads (GetItem/BatchGetItem only). */
+  dynamodbTableArns?: string[];
 }
 
 interface Statement {
@@ -59,6 +61,9 @@ export function runtimePolicy(s: RuntimePolicyScope): PolicyDocument {
       Action: ["cassandra:Select"],
       Resource: [`arn:${s.partition}:cassandra:${s.region}:${s.accountId}:/keyspace/system*`],
     });
+  }
+  if (s.dynamodbTableArns && s.dynamodbTableArns.length > 0) {
+    statements.push({ Sid: "ReadDynamoDBFeatureTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem"], Resource: s.dynamodbTableArns });
   }
   if (s.redisSecretArn) {
     statements.push({ Sid: "ReadRedisAuthToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [s.redisSecretArn] });

@@ -47,6 +47,7 @@ export const FEATURE_STORE_LABELS: Record<FeatureStoreKind, string> = {
   embedded: "embedded features",
   redis: "Redis",
   keyspaces: "Keyspaces",
+  dynamodb: "DynamoDB",
 };
 
 export function optionLabel(option: PricedOption, featureStore: FeatureStoreKind): string {

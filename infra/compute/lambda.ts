@@ -95,7 +95,7 @@ export class LambdaTarget extends pulumi.ComponentResource implements ComputeTar
         // Versions to point the alias (and its provisioned concurrency) at.
         publish: true,
         environment: { variables: lambdaEnvironment(args.environment) },
-        vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.computeSecurityGroupId] },
+        vpcConfig: sizing.vpc ? { subnetIds: args.privateSubnetIds, securityGroupIds: [args.computeSecurityGroupId] } : undefined,
         loggingConfig: { logFormat: "Text", logGroup: args.logGroupName },
         tags: args.tags,
       },

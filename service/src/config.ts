@@ -23,7 +23,7 @@ export const READY_PATH = "/readyz";
 /** The ALB's default idle timeout: requests must be answered before it, keep-alive must outlast it. */
 export const ALB_IDLE_TIMEOUT_MS = 60_000;
 
-export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra"] as const;
+export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra", "dynamodb"] as const;
 export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];
 
 export const CONSISTENCY_LEVELS = ["ONE", "LOCAL_ONE", "LOCAL_QUORUM", "QUORUM", "ALL"] as const;
@@ -65,6 +65,9 @@ export const ENV = {
   cassandraPassword: "CASSANDRA_PASSWORD",
   cassandraSigV4: "CASSANDRA_SIGV4",
   cassandraConnectTimeoutMs: "CASSANDRA_CONNECT_TIMEOUT_MS",
+  /** DynamoDB endpoint override (DynamoDB Local, moto, a VPC interface endpoint); unset = the regional endpoint. */
+  dynamodbEndpoint: "DYNAMODB_ENDPOINT",
+  dynamodbConsistentReads: "DYNAMODB_CONSISTENT_READS",
   batchMaxSize: "BATCH_MAX_SIZE",
   batchWindowUs: "BATCH_WINDOW_US",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
@@ -129,6 +132,12 @@ export interface ServiceConfig {
     /** Amazon Keyspaces: authenticate with SigV4 from the AWS credential chain. */
     sigV4: boolean;
     connectTimeoutMs: number;
+  };
+  /** DynamoDB in Feast's layout; region and credentials come from the AWS SDK's standard chain. */
+  dynamodb: {
+    endpoint: string | undefined;
+    /** Strongly consistent reads cost twice the read units; eventually consistent is Feast's default. */
+    consistentReads: boolean;
   };
   /** Micro-batching: at most this many rows per model run. */
   batchMaxSize: number;
@@ -196,6 +205,10 @@ export const DEFAULTS: ServiceConfig = {
     password: undefined,
     sigV4: false,
     connectTimeoutMs: 2000,
+  },
+  dynamodb: {
+    endpoint: undefined,
+    consistentReads: false,
   },
   batchMaxSize: 32,
   batchWindowUs: 0,
@@ -346,6 +359,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       sigV4: r.bool(ENV.cassandraSigV4, d.cassandra.sigV4),
       connectTimeoutMs: r.int(ENV.cassandraConnectTimeoutMs, d.cassandra.connectTimeoutMs, 1, 60_000),
     },
+    dynamodb: {
+      endpoint: r.optional(ENV.dynamodbEndpoint, d.dynamodb.endpoint),
+      consistentReads: r.bool(ENV.dynamodbConsistentReads, d.dynamodb.consistentReads),
+    },
     batchMaxSize: r.int(ENV.batchMaxSize, d.batchMaxSize, 1, 4096),
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
@@ -386,6 +403,9 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (config.cassandra.sigV4 && (config.cassandra.username || config.cassandra.password)) {
     r.problems.push(`${ENV.cassandraSigV4} replaces ${ENV.cassandraUsername}/${ENV.cassandraPassword}: set one or the other`);
   }
+  if (config.dynamodb.endpoint && !/^https?:\/\/[^/\s]+\/?$/.test(config.dynamodb.endpoint)) {
+    r.problems.push(`${ENV.dynamodbEndpoint} "${config.dynamodb.endpoint}": expected an http(s)://host[:port] URL`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
@@ -408,6 +428,7 @@ export interface DeploymentSettings {
     tls: boolean;
     sigV4: boolean;
   };
+  dynamodb?: { consistentReads?: boolean; endpoint?: string };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
   /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
@@ -447,6 +468,10 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
     set(ENV.cassandraConsistency, s.cassandra.consistency);
     set(ENV.cassandraTls, s.cassandra.tls);
     set(ENV.cassandraSigV4, s.cassandra.sigV4);
+  }
+  if (s.dynamodb) {
+    set(ENV.dynamodbEndpoint, s.dynamodb.endpoint);
+    set(ENV.dynamodbConsistentReads, s.dynamodb.consistentReads);
   }
   return env;
 }

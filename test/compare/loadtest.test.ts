@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { drive, measureColdStart, report, stackUrl, usageFromLoadtest } from "../../bench/loadtest";
 import { main as compareMain } from "../../infra/compare/cli";
 import { loadConfig } from "../../service/src/config";
-import { createLambdaHandler } from "../../service/src/lambda";
+import { createLambdaHandler } from "../../service/src/lambda-handler";
 import { startServer } from "../../service/src/server";
 import { isLoopback, predictPath, predictRequests, readManifest } from "../../bench/loadtest-requests";
 
