@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run against, on a fresh Debian machine; safe to run again.
 #   redis-server  from Debian
+#   wrk           from Debian: the load generator of `npm run bench` (bench/service.ts)
 #   Cassandra     cassandra-all from Maven Central, run on Java 17 (test/setup/servers/cassandra.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null || apt_install redis-server
+command -v wrk >/dev/null || apt_install wrk
 command -v java >/dev/null || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null || apt_install maven
 
