@@ -386,16 +386,27 @@ function sameAnswer(a: string, b: string): boolean {
   );
 }
 
-/** Same feature names, values (numbers within float32 rounding) and statuses in Feast's response shape. */
+/** Same features (Feast may order them differently), values within float32 rounding, same statuses. */
 function sameFeatures(a: string, b: string): boolean {
   type Response = { metadata: { feature_names: string[] }; results: { values: unknown[]; statuses: string[] }[] };
-  const x = JSON.parse(a) as Response;
-  const y = JSON.parse(b) as Response;
+  const columns = (text: string) => {
+    const r = JSON.parse(text) as Response;
+    return new Map(r.metadata.feature_names.map((name, i) => [name, r.results[i]]));
+  };
+  const x = columns(a);
+  const y = columns(b);
   const same = (u: unknown, v: unknown) => u === v || (typeof u === "number" && typeof v === "number" && Math.abs(u - v) <= 1e-6 * Math.max(1, Math.abs(u)));
   return (
-    JSON.stringify(x.metadata.feature_names) === JSON.stringify(y.metadata.feature_names) &&
-    x.results.length === y.results.length &&
-    x.results.every((r, i) => JSON.stringify(r.statuses) === JSON.stringify(y.results[i].statuses) && r.values.every((v, j) => same(v, y.results[i].values[j])))
+    x.size === y.size &&
+    [...x].every(([name, column]) => {
+      const other = y.get(name);
+      return (
+        other !== undefined &&
+        JSON.stringify(column.statuses) === JSON.stringify(other.statuses) &&
+        column.values.length === other.values.length &&
+        column.values.every((v, i) => same(v, other.values[i]))
+      );
+    })
   );
 }
 
