@@ -2,6 +2,7 @@
 // handler and the tests all build the same thing.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
+import { apiKeySource, installApiKeyAuth, type ApiKeySource } from "./auth";
 import type { ServiceConfig } from "./config";
 import { createLogger, type ServiceLogger } from "./log";
 import { errorShapeOptions, installErrorHandlers } from "./errors";
@@ -11,17 +12,20 @@ import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
 import { v2Routes } from "./routes/v2";
 import { featureRoutes } from "./routes/features";
+import { documentErrorResponses } from "./routes/schemas";
 import type { Serving } from "./serving";
 
 export interface AppDeps {
-  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes">;
+  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes" | "apiKeys" | "apiKeysSecretArn" | "awsRegion">;
   serving: Serving;
   metrics: ServiceMetrics;
   /** The process's logger; tests may leave it out and get one at `config.logLevel`. */
   logger?: ServiceLogger;
+  /** Where API keys come from; by default what `config` says (none: auth off). */
+  apiKeys?: ApiKeySource;
 }
 
-export async function buildApp({ config, serving, metrics, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, serving, metrics, logger, apiKeys }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger ?? createLogger(config.logLevel),
     // Per-request log lines cost more than a prediction; errors are still logged.
@@ -44,7 +48,10 @@ export async function buildApp({ config, serving, metrics, logger }: AppDeps): P
   });
   installErrorHandlers(app, metrics);
   installJsonBody(app);
+  const keys = apiKeys ?? (await apiKeySource(config, app.log));
+  if (keys) installApiKeyAuth(app, keys, metrics);
   await app.register(swagger, {
+    transform: documentErrorResponses,
     openapi: {
       info: {
         title: "inference-blueprint",

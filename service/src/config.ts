@@ -131,6 +131,10 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** SIGTERM: how long in-flight requests may drain before the process exits anyway. */
   shutdownGraceMs: number;
+  /** API keys by key id, for local use; auth is off when neither this nor the secret is set. */
+  apiKeys: Record<string, string> | undefined;
+  /** Secrets Manager secret holding the API keys (the same JSON object); re-read periodically. */
+  apiKeysSecretArn: string | undefined;
 }
 
 /** Repository root when running from a checkout (service/src or service/dist are two levels down). */
@@ -177,7 +181,38 @@ export const DEFAULTS: ServiceConfig = {
   batchWindowUs: 0,
   bodyLimitBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  apiKeys: undefined,
+  apiKeysSecretArn: undefined,
 };
+
+/** Shortest API key accepted: a guessable key is no key. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/**
+ * Parses API keys: a JSON object of key id → key (`API_KEYS`, or the secret's SecretString).
+ * Key ids appear in logs and as a metric label, so they are short names; keys are distinct.
+ */
+export function parseApiKeys(text: string, source: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${source}: expected a JSON object of key id → key, got text that is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw new Error(`${source}: expected a non-empty JSON object of key id → key, e.g. {"team-a": "<random key>"}`);
+  }
+  const seen = new Set<string>();
+  for (const [id, key] of Object.entries(parsed)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`${source}: key id "${id.slice(0, 64)}" must be 1-64 letters, digits, "_", "." or "-"`);
+    if (typeof key !== "string" || key.length < MIN_API_KEY_LENGTH) {
+      throw new Error(`${source}: key "${id}" must be a string of at least ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if (seen.has(key)) throw new Error(`${source}: key "${id}" repeats another id's key; give each id its own key`);
+    seen.add(key);
+  }
+  return parsed as Record<string, string>;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -288,7 +323,20 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
+    apiKeys: undefined,
+    apiKeysSecretArn: r.optional(ENV.apiKeysSecretArn, d.apiKeysSecretArn),
   };
+  const apiKeys = r.raw(ENV.apiKeys);
+  if (apiKeys !== undefined) {
+    try {
+      config.apiKeys = parseApiKeys(apiKeys, ENV.apiKeys);
+    } catch (err) {
+      r.problems.push((err as Error).message);
+    }
+  }
+  if (config.apiKeys && config.apiKeysSecretArn) {
+    r.problems.push(`set only one of ${ENV.apiKeys} and ${ENV.apiKeysSecretArn}`);
+  }
   if (config.redis.authToken && config.redis.authSecretArn) {
     r.problems.push(`set only one of ${ENV.redisAuthToken} and ${ENV.redisAuthSecretArn}`);
   }
@@ -319,11 +367,13 @@ export interface DeploymentSettings {
   };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
+  /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
+  apiKeysSecretArn?: string;
 }
 
 /**
  * The environment a deployment passes to the container or function. Secrets are referenced
- * (REDIS_AUTH_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
+ * (REDIS_AUTH_SECRET_ARN, API_KEYS_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
  */
 export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   const env: Record<string, string> = {
@@ -339,6 +389,7 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   set(ENV.logLevel, s.logLevel);
   set(ENV.featureTimeoutMs, s.featureTimeoutMs);
   set(ENV.modelCacheDir, s.modelCacheDir);
+  set(ENV.apiKeysSecretArn, s.apiKeysSecretArn);
   if (s.redis) {
     set(ENV.redisHost, s.redis.host);
     set(ENV.redisPort, s.redis.port);

@@ -225,58 +225,6 @@ describe("input the service refuses, in its one error shape", () => {
   });
 });
 
-describe("Open Inference Protocol v2", () => {
-  const row = (n: number) => Array.from({ length: n * 30 }, (_, i) => (i % 7) / 7);
-  const infer = (payload: unknown, url = "/v2/models/fraud/infer") => post(url, payload);
-
-  it("reports server and model metadata, liveness and readiness", async () => {
-    expect((await app.inject("/v2")).json()).toMatchObject({ name: "inference-blueprint" });
-    expect((await app.inject("/v2/health/live")).statusCode).toBe(200);
-    expect((await app.inject("/v2/health/ready")).json()).toEqual({ ready: true });
-    const meta = (await app.inject("/v2/models/fraud")).json();
-    expect(meta).toEqual({
-      name: "fraud",
-      versions: ["1"],
-      platform: "onnxruntime_onnx",
-      inputs: [{ name: "input", datatype: "FP32", shape: [-1, 30] }],
-      outputs: [{ name: "label", datatype: "INT64", shape: [-1] }, { name: "probabilities", datatype: "FP32", shape: [-1, 2] }],
-    });
-    expect((await app.inject("/v2/models/fraud/versions/1/ready")).json()).toEqual({ name: "fraud", ready: true });
-    expect((await app.inject("/v2/models/fraud/versions/7")).statusCode).toBe(404);
-  });
-
-  it("runs raw tensors, flat or nested, and returns the requested outputs", async () => {
-    const flat = await infer({ id: "r1", inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: row(2) }] });
-    expect(flat.statusCode).toBe(200);
-    const out = flat.json();
-    expect(out).toMatchObject({ model_name: "fraud", model_version: "1", id: "r1" });
-    const probs = out.outputs.find((o: { name: string }) => o.name === "probabilities");
-    expect(probs).toMatchObject({ datatype: "FP32", shape: [2, 2] });
-    expect(probs.data[0] + probs.data[1]).toBeCloseTo(1, 5);
-    const nested = await infer({
-      inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: [row(1), row(1)] }],
-      outputs: [{ name: "label" }],
-    }, "/v2/models/fraud/versions/1/infer");
-    expect(nested.statusCode).toBe(200);
-    expect(nested.json().outputs).toEqual([{ name: "label", datatype: "INT64", shape: [2], data: expect.any(Array) }]);
-  });
-
-  it.each([
-    ["a wrong shape", { inputs: [{ name: "input", shape: [1, 29], datatype: "FP32", data: row(1).slice(1) }] }, /shape \[1,29\]: expected \[N,30\]/],
-    ["a wrong datatype", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP64", data: row(1) }] }, /datatype "FP64": expected "FP32"/],
-    ["an unknown datatype", { inputs: [{ name: "input", shape: [1, 30], datatype: "FLOAT", data: row(1) }] }, /datatype/],
-    ["an unknown input", { inputs: [{ name: "x", shape: [1, 30], datatype: "FP32", data: row(1) }] }, /only input is "input"/],
-    ["too little data", { inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: row(1) }] }, /has 30 elements but shape \[2,30\] needs 60/],
-    ["non-numeric data", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP32", data: [...row(1).slice(1), "a"] }] }, /expected numbers, got "a"/],
-    ["an unknown output", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP32", data: row(1) }], outputs: [{ name: "logits" }] }, /"logits" is not an output/],
-    ["no inputs", { inputs: [] }, /inputs/],
-  ])("rejects %s with 400 and { error }", async (_name, payload, message) => {
-    const res = await infer(payload);
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatch(message);
-  });
-});
-
 describe("health, metrics and OpenAPI", () => {
   it("answers liveness and readiness on the contract's paths", async () => {
     expect((await app.inject(HEALTH_PATH)).statusCode).toBe(200);
@@ -288,7 +236,7 @@ describe("health, metrics and OpenAPI", () => {
     await post("/v1/models/churn:predict", body);
     const text = (await app.inject("/metrics")).body;
     for (const stage of ["features", "preprocess", "infer", "total"]) {
-      expect(text).toMatch(new RegExp(`inference_stage_duration_seconds_count\\{stage="${stage}",model="fraud"\\} [1-9]`));
+      expect(text).toMatch(new RegExp(`inference_stage_duration_seconds_count\\{stage="${stage}",model="fraud",protocol="rest"\\} [1-9]`));
     }
     expect(text).toMatch(/inference_errors_total\{kind="not_found"\} [1-9]/);
     expect(text).toMatch(/inference_errors_total\{kind="bad_request"\} [1-9]/);

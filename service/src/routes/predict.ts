@@ -8,11 +8,13 @@ import { joinKeyProblem } from "../features/entity-key";
 import type { EntityKey } from "../features/store";
 import type { Serving } from "../serving";
 import { ErrorBody, PredictResponse, predictBodySchema } from "./schemas";
+import { areTensorRows, predictRows } from "../oip/kserve-v1";
 
 interface PredictBody {
   entity?: EntityKey;
   features?: RequestFeatures;
-  instances?: Instance[];
+  /** `{ entity, features }` objects, or KServe V1 tensor rows. */
+  instances?: Instance[] | unknown[][];
 }
 
 /** The served model when it matches `name` (and `version`, if given); otherwise a 404 or 503. */
@@ -69,7 +71,7 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         response: { 200: PredictResponse, "4xx": ErrorBody, 503: ErrorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const predictor = servedModel(serving, request.params.name);
       const body = request.body;
       const model = { name: predictor.name, version: predictor.version };
@@ -77,8 +79,13 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         if (body.entity || body.features) {
           throw new HttpError(400, "bad_request", "give either entity and features, or instances: not both", "instances");
         }
-        body.instances.forEach((instance, i) => checkEntity(predictor, instance.entity, `instances[${i}].entity`));
-        return { model, predictions: await predictOrHttpError(predictor, body.instances, true) };
+        if (areTensorRows(body.instances)) {
+          // KServe V1's shape, outside the friendly response schema.
+          return reply.serializer(JSON.stringify).send(await predictRows(predictor, body.instances as unknown[][]));
+        }
+        const instances = body.instances as Instance[];
+        instances.forEach((instance, i) => checkEntity(predictor, instance.entity, `instances[${i}].entity`));
+        return { model, predictions: await predictOrHttpError(predictor, instances, true) };
       }
       if (!body.entity) {
         throw new HttpError(400, "bad_request", "entity: required field is missing (or send instances: [...])", "entity");
