@@ -23,16 +23,22 @@ export type ServingLog = Pick<ServiceLogger, "info" | "error"> & StoreLogger;
 export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics, log: ServingLog): Promise<Serving> {
   const started = Date.now();
   let store: FeatureStore | undefined;
+  let loading: Promise<FeatureStore> | undefined;
   try {
     const pkg = await loadModelPackage(config);
-    store = await createFeatureStore(config, pkg.manifest, { logger: log });
-    const predictor = await Predictor.create(pkg, store, metrics, config);
+    // The store and the model session need only the package: loaded side by side.
+    loading = createFeatureStore(config, pkg.manifest, { logger: log });
+    loading.catch(() => undefined); // its failure is reported through Predictor.create
+    const predictor = await Predictor.create(pkg, loading, metrics, config);
+    store = await loading;
     log.info(
       `model ${pkg.manifest.name}@${pkg.manifest.version} loaded from ${pkg.uri} with the ${store.kind} feature store in ${Date.now() - started} ms`,
     );
     return { predictor, store };
   } catch (err) {
     const problem = `model not loaded: ${(err as Error).message}`;
+    // A store that loaded although the session did not stays with the service (readiness, closing).
+    store = await loading?.catch(() => undefined);
     log.error(problem);
     return { store, problem };
   }
