@@ -51,6 +51,8 @@ const work = mkdtempSync(path.join(os.tmpdir(), "inference-blueprint-bench-"));
 
 interface Server {
   url: string;
+  /** The admin listener (metrics, feature server), when the process has one. */
+  adminUrl?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -58,7 +60,7 @@ interface Server {
 function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
+    env: { ...process.env, PORT: "0", [ENV.adminPort]: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -66,12 +68,13 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serv
     const timer = setTimeout(() => reject(new Error(`no "listening on" line within 60 s: ${output}`)), 60_000);
     const onData = (d: Buffer) => {
       output += d.toString();
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(output);
+      const m = /listening on (http:\/\/[0-9.]+:\d+)( \(admin on (http:\/\/[0-9.]+:\d+)\))?/.exec(output);
       if (m) {
         clearTimeout(timer);
         child.stdout!.off("data", onData);
         resolve({
           url: m[1],
+          adminUrl: m[3],
           child,
           stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGTERM")))),
         });
@@ -234,8 +237,8 @@ function median(xs: number[]): number {
 }
 
 /** Predictions served with the manifest's defaults because the store missed its deadline, so far. */
-async function storeFallbacks(url: string): Promise<number | undefined> {
-  const { status, text } = await request(`${url}/metrics`, undefined, true);
+async function storeFallbacks(service: Server): Promise<number | undefined> {
+  const { status, text } = await request(`${service.adminUrl ?? service.url}/metrics`, undefined, true);
   if (status !== 200) return undefined;
   const m = /^inference_errors_total\{kind="store_fallback"\} (\d+)/m.exec(text);
   return m ? Number(m[1]) : undefined;
@@ -442,12 +445,12 @@ async function measureService(
   try {
     await waitReady(service.url);
     const golden = await answers(predictUrl, bodies);
-    const fallbacksBefore = await storeFallbacks(service.url);
+    const fallbacksBefore = await storeFallbacks(service);
     const lat = wrk(predictUrl, bodies, 1, Math.max(2, seconds / 2));
     const node = await nodeLatency(predictUrl, bodies, n);
     const load = wrk(predictUrl, bodies, 32, seconds);
     const ac = await autocannonLoad(predictUrl, bodies, seconds);
-    const fallbacksAfter = await storeFallbacks(service.url);
+    const fallbacksAfter = await storeFallbacks(service);
     const rss = rssMb(service.child.pid!);
     const ratio = lat.p50 / floor.wrk.p50;
     const share = load.rps / floor.wrkLoad.rps;
@@ -599,7 +602,7 @@ async function main(): Promise<void> {
         seconds,
         withPeer
           ? async (service) => {
-              const url = `${service.url}${GET_ONLINE_FEATURES_PATH}`;
+              const url = `${service.adminUrl ?? service.url}${GET_ONLINE_FEATURES_PATH}`;
               features = { answers: await answers(url, featureBodies), ...featureServerLoad(url, seconds) };
             }
           : undefined,
