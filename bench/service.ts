@@ -444,8 +444,12 @@ async function measureService(
   const predictUrl = `${service.url}/v1/models/fraud:predict`;
   try {
     await waitReady(service.url);
+    const fallbacksAtStart = await storeFallbacks(service);
     const golden = await answers(predictUrl, bodies);
     const fallbacksBefore = await storeFallbacks(service);
+    if (fallbacksBefore !== fallbacksAtStart) {
+      throw new Error(`${fallbacksBefore! - fallbacksAtStart!} golden requests were answered with defaults: the store missed its deadline (machine too busy?)`);
+    }
     const lat = wrk(predictUrl, bodies, 1, Math.max(2, seconds / 2));
     const node = await nodeLatency(predictUrl, bodies, n);
     const load = wrk(predictUrl, bodies, 32, seconds);
