@@ -555,10 +555,18 @@ async function measureFeastPeer(redisPort: number, service: { answers: string[];
   try {
     const url = `${peer.base}${GET_ONLINE_FEATURES_PATH}`;
     const feast = await answers(url, featureBodies);
-    const differing = feast.filter((answer, i) => !sameFeatures(answer, service.answers[i])).length;
-    if (differing > 0) throw new Error(`feast serve answered ${differing} of ${featureBodies.length} requests differently from the service`);
+    const differing = feast.flatMap((answer, i) => (sameFeatures(answer, service.answers[i]) ? [] : [i]));
     const { one, sixteen } = featureServerLoad(url, seconds);
-    console.log(`peer: Feast's feature server (feast serve, one worker), same Redis, POST ${GET_ONLINE_FEATURES_PATH}, ${onlineFeatures.length} features of one entity (same answers)`);
+    console.log(`peer: Feast's feature server (feast serve, one worker), same Redis, POST ${GET_ONLINE_FEATURES_PATH}, ${onlineFeatures.length} features of one entity`);
+    if (differing.length > 0) {
+      // Printed, not fatal: a compatibility finding to look into, not a reason to lose the figures.
+      const i = differing[0];
+      console.log(`  ANSWERS DIFFER for ${differing.length} of ${featureBodies.length} entities, e.g. ${featureBodies[i]}:`);
+      console.log(`    service ${service.answers[i].slice(0, 600)}`);
+      console.log(`    Feast   ${feast[i].slice(0, 600)}`);
+    } else {
+      console.log(`  same answers for all ${featureBodies.length} entities`);
+    }
     for (const [label, s, f] of [["1 connection ", service.one, one], ["16 connections", service.sixteen, sixteen]] as const) {
       console.log(
         `  ${label}  service p50 ${fmt(s.p50)} µs  p99 ${fmt(s.p99)} µs  ${fmt(s.rps)} req/s  |  Feast p50 ${fmt(f.p50)} µs  p99 ${fmt(f.p99)} µs  ${fmt(f.rps)} req/s (errors ${f.errors})`,
