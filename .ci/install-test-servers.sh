@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests run against, on a fresh Debian machine; safe to run again.
 #   redis-server  from Debian
+#   wrk           from Debian: the load generator of `npm run bench` (bench/service.ts)
 #   Cassandra     cassandra-all from Maven Central, run on Java 17 (test/setup/servers/cassandra.ts)
 #   rsvg-convert  from Debian, with a font: the compare chart test renders its SVG to PNG
 set -euo pipefail
@@ -17,6 +18,7 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null || apt_install redis-server
+command -v wrk >/dev/null || apt_install wrk
 command -v java >/dev/null || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null || apt_install maven
 command -v rsvg-convert >/dev/null || apt_install librsvg2-bin
