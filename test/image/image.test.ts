@@ -20,6 +20,7 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const NODE_VERSION = fs.readFileSync(path.join(REPO_ROOT, ".node-version"), "utf8").trim();
 const STAND_IN = `localhost/lambda-nodejs-stand-in:${NODE_VERSION.split(".")[0]}`;
 const IMAGE = "localhost/inference-blueprint-service:image-test";
+const IMAGE_ARM64 = "localhost/inference-blueprint-service:image-test-arm64";
 /** The emulator's invoke endpoint, on its own port 8080 inside the container. */
 const RIE_PORT = 8080;
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
@@ -35,6 +36,9 @@ const MODEL_ENV: Record<string, string> = {
 const MOUNT_AND_ENV = ["--volume", `${path.join(REPO_ROOT, "models")}:/models:ro`, ...Object.entries(MODEL_ENV).flatMap(([k, v]) => ["--env", `${k}=${v}`])];
 
 const BUILD_TIMEOUT_MS = 15 * 60_000;
+// BuildKit sets BUILDPLATFORM itself; Debian 12's buildah (1.28) leaves it empty, and an empty
+// `FROM --platform=` means the target platform. This host is x86-64.
+const BUILD_ARGS = ["--file", DOCKERFILE, "--build-arg", "BUILDPLATFORM=linux/amd64"];
 const figures: string[] = [];
 
 let podman: Podman;
@@ -84,7 +88,7 @@ beforeAll(async () => {
   const standIn = await runCommand("bash", [path.join(__dirname, "stand-in", "build.sh"), STAND_IN], podman.env, BUILD_TIMEOUT_MS);
   if (standIn.code !== 0) throw new Error(`stand-in base build failed (${standIn.code}):\n${standIn.stderr.slice(-4000)}`);
   const built = Date.now();
-  await podman.run(["build", "--quiet", "--file", DOCKERFILE, "--build-arg", `NODE_IMAGE=${STAND_IN}`, "--tag", IMAGE, BUILD_CONTEXT], BUILD_TIMEOUT_MS);
+  await podman.run(["build", "--quiet", ...BUILD_ARGS, "--build-arg", `NODE_IMAGE=${STAND_IN}`, "--tag", IMAGE, BUILD_CONTEXT], BUILD_TIMEOUT_MS);
   const size = async (image: string) => Number(await podman.run(["image", "inspect", "--format", "{{.Size}}", image]));
   const [imageBytes, baseBytes] = [await size(IMAGE), await size(STAND_IN)];
   figures.push(
@@ -272,4 +276,36 @@ describe("the Lambda override under the Runtime Interface Emulator", () => {
         `(${first.ms.toFixed(0)} ms at the client, Init included); warm invoke median ${warmInRuntime.toFixed(1)} ms (${warm[2]?.toFixed(1)} ms at the client)`,
     );
   }, 120_000);
+});
+
+describe("the arm64 image, built on this x86-64 machine without emulation", () => {
+  /** Every file under /var/task of an image, read from the mounted image (nothing runs). */
+  const filesOf = async (image: string): Promise<string[]> => {
+    const root = await podman.run(["image", "mount", image]);
+    try {
+      return (fs.readdirSync(path.join(root, "var", "task"), { recursive: true }) as string[]).sort();
+    } finally {
+      await podman.run(["image", "unmount", image]);
+    }
+  };
+  let built: number;
+
+  beforeAll(async () => {
+    // The deps and build stages are the amd64 build's (cached); only the target's binary differs.
+    const started = Date.now();
+    const args = [...BUILD_ARGS, "--platform", "linux/arm64", "--build-arg", `NODE_IMAGE=${STAND_IN}-multiarch`, "--tag", IMAGE_ARM64];
+    await podman.run(["build", "--quiet", ...args, BUILD_CONTEXT], BUILD_TIMEOUT_MS);
+    built = Date.now() - started;
+    figures.push(`arm64 image build ${(built / 1000).toFixed(1)} s`);
+  }, BUILD_TIMEOUT_MS);
+
+  it("is an arm64 image that differs from the amd64 one only by onnxruntime's native binary", async () => {
+    expect(await podman.run(["image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", IMAGE_ARM64])).toBe("linux/arm64");
+    const [arm64, amd64] = [await filesOf(IMAGE_ARM64), await filesOf(IMAGE)];
+    const binaries = (files: string[]) => files.filter((f) => f.endsWith("onnxruntime_binding.node"));
+    expect(binaries(arm64)).toEqual([expect.stringMatching(/^node_modules\/onnxruntime-node\/bin\/napi-v\d+\/linux\/arm64\/onnxruntime_binding\.node$/)]);
+    expect(binaries(amd64)).toEqual([expect.stringMatching(/^node_modules\/onnxruntime-node\/bin\/napi-v\d+\/linux\/x64\/onnxruntime_binding\.node$/)]);
+    const common = (files: string[]) => files.filter((f) => !/onnxruntime-node\/bin\/napi-v\d+\/linux\//.test(f));
+    expect(common(arm64)).toEqual(common(amd64));
+  });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a local stand-in for AWS's Lambda Node.js base image (public.ecr.aws/lambda/nodejs:<major>),
 # which no registry reachable here serves, into the podman storage the caller's environment selects
-# (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF), and tags it TAG:
+# (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF), and tags it TAG (amd64; TAG-arm64 and the list
+# TAG-multiarch for the arm64 build, see the end):
 #   bash test/image/stand-in/build.sh TAG
 # Like AWS's image: Node under /var/lang, the runtime interface client (npm aws-lambda-ric) run by
 # /var/runtime/bootstrap, the Runtime Interface Emulator, /lambda-entrypoint.sh, WORKDIR /var/task,
@@ -80,3 +81,18 @@ cp /etc/ssl/certs/ca-certificates.crt "$context/"
 rootfs_image="localhost/stand-in-rootfs:$SUITE"
 podman image exists "$rootfs_image" || podman import --quiet "$rootfs" "$rootfs_image" >/dev/null
 podman build --quiet --build-arg ROOTFS="$rootfs_image" -f "$here/Containerfile" -t "$TAG" "$context" >/dev/null
+
+# The arm64 stand-in: no emulator here to run an arm64 root filesystem's setup, but nothing runs in
+# the Dockerfile's final stage, so a base holding arm64 Node and the entrypoint is enough to build
+# and inspect the arm64 image. "$TAG-multiarch" lists both, as AWS's tag does.
+arm64_prefix="$(bash "$repo/.ci/install-node.sh" arm64)"
+mkdir -p "$context/arm64/var/lang"
+cp -a "$arm64_prefix/bin" "$arm64_prefix/lib" "$context/arm64/var/lang/"
+cp "$here/lambda-entrypoint.sh" "$context/arm64/"
+tar -C "$context/arm64" -cf "$context/arm64.tar" .
+podman import --quiet --arch arm64 --change "WORKDIR /var/task" --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' \
+  "$context/arm64.tar" "$TAG-arm64" >/dev/null
+podman manifest exists "$TAG-multiarch" && podman manifest rm "$TAG-multiarch" >/dev/null
+podman manifest create "$TAG-multiarch" >/dev/null
+podman manifest add "$TAG-multiarch" "containers-storage:$TAG" >/dev/null
+podman manifest add "$TAG-multiarch" "containers-storage:$TAG-arm64" >/dev/null
