@@ -132,7 +132,7 @@ describe("the image's contents", () => {
     for (const external of ["onnxruntime-node", "ioredis", "cassandra-driver", "@aws-sdk/client-s3", "protobufjs", "long"]) {
       expect(listing.modules).toContain(external);
     }
-    expect(listing.dist.every((f) => /^(server|lambda)\.m?js$/.test(f))).toBe(true);
+    expect(listing.dist.every((f) => /^[\w-]+\.m?js$/.test(f))).toBe(true);
   });
 
   it("keeps only the target's onnxruntime binary", async () => {
@@ -275,6 +275,9 @@ describe("the Lambda override under the Runtime Interface Emulator", () => {
       `Lambda under the emulator: Init ${Number(init).toFixed(0)} ms; first invoke ${(invokes[0] as number).toFixed(0)} ms in the runtime ` +
         `(${first.ms.toFixed(0)} ms at the client, Init included); warm invoke median ${warmInRuntime.toFixed(1)} ms (${warm[2]?.toFixed(1)} ms at the client)`,
     );
+    // dist/lambda.mjs awaits the model at top level, so Init pays the load and the first invoke
+    // costs about what a warm one does (a load in the first invoke takes hundreds of ms).
+    expect(invokes[0]).toBeLessThan(10 * warmInRuntime + 100);
   }, 120_000);
 });
 
