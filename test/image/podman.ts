@@ -35,9 +35,9 @@ export class Podman {
   ) {}
 
   static create(): Podman {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-test-"));
     const nofile = Math.min(hardLimit("-Hn"), 65536);
     const nproc = Math.min(hardLimit("-Hu"), 32768);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-test-"));
     fs.writeFileSync(
       path.join(dir, "containers.conf"),
       `[containers]\ndefault_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]\n[engine]\nruntime = "runc"\n`,
