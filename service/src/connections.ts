@@ -8,7 +8,7 @@
 //   - at most MAX_CONNECTIONS open connections; one beyond it gets a single 503 with
 //     `connection: close` instead of being reset, so a load balancer can pass the answer on.
 import type { Socket } from "node:net";
-import { STATUS_CODES, type Server } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FastifyHttpOptions, FastifyInstance } from "fastify";
 import { ENV, type ServiceConfig } from "./config";
 
@@ -56,17 +56,31 @@ function sendRaw(socket: Socket, status: number, body: { error: string }): void 
   socket.destroy();
 }
 
+interface Connections {
+  open: Set<Socket>;
+  /** Requests in progress per connection. */
+  busy: WeakMap<Socket, number>;
+}
+const tracked = new WeakMap<object, Connections>();
+
 /**
- * Counts open connections; a request on a connection opened beyond the cap gets 503 with
- * `connection: close` (Node's own `maxConnections` would reset it without a word).
+ * Tracks open connections and the requests in progress on each (a drain closes only the idle
+ * ones); a request on a connection opened beyond the cap gets 503 with `connection: close`
+ * (Node's own `maxConnections` would reset it without a word).
  */
 export function capConnections(app: FastifyInstance, maxConnections: number): void {
-  let open = 0;
+  const connections: Connections = { open: new Set(), busy: new WeakMap() };
+  tracked.set(app.server, connections);
   const overCap = new WeakSet<Socket>();
   app.server.on("connection", (socket: Socket) => {
-    open += 1;
-    if (open > maxConnections) overCap.add(socket);
-    socket.once("close", () => (open -= 1));
+    connections.open.add(socket);
+    if (connections.open.size > maxConnections) overCap.add(socket);
+    socket.once("close", () => connections.open.delete(socket));
+  });
+  app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    connections.busy.set(socket, (connections.busy.get(socket) ?? 0) + 1);
+    res.once("close", () => connections.busy.set(socket, (connections.busy.get(socket) ?? 1) - 1));
   });
   app.addHook("onRequest", (request, reply, done) => {
     if (!overCap.has(request.raw.socket)) return done();
@@ -75,4 +89,10 @@ export function capConnections(app: FastifyInstance, maxConnections: number): vo
       .header("connection", "close")
       .send({ error: `too many open connections (more than ${maxConnections}, ${ENV.maxConnections}); retry later` });
   });
+}
+
+/** The open connections of a server set up by `capConnections`, and whether each is idle. */
+export function openConnections(server: object): Array<{ socket: Socket; idle: boolean }> {
+  const c = tracked.get(server);
+  return c ? [...c.open].map((socket) => ({ socket, idle: (c.busy.get(socket) ?? 0) === 0 })) : [];
 }
