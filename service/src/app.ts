@@ -5,37 +5,43 @@
 // never forwarded). The admin surface is a superset, so its OpenAPI document lists every route.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
+import { apiKeySource, installApiKeyAuth, type ApiKeySource } from "./auth";
 import type { ServiceConfig } from "./config";
 import { capConnections, connectionOptions, type ConnectionSettings } from "./connections";
 import { createLogger, type ServiceLogger } from "./log";
-import { installErrorHandlers } from "./errors";
+import { errorShapeOptions, installErrorHandlers } from "./errors";
+import { installJsonBody } from "./json-body";
 import type { ServiceMetrics } from "./metrics";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
 import { v2Routes } from "./routes/v2";
 import { featureRoutes } from "./routes/features";
+import { documentErrorResponses } from "./routes/schemas";
 import type { Serving } from "./serving";
 
 export type Surface = "public" | "admin";
 
 export interface AppDeps {
-  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes"> & ConnectionSettings;
+  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes" | "apiKeys" | "apiKeysSecretArn" | "awsRegion"> & ConnectionSettings;
   serving: Serving;
   metrics: ServiceMetrics;
   /** The process's logger; tests may leave it out and get one at `config.logLevel`. */
   logger?: ServiceLogger;
+  /** Where API keys come from; by default what `config` says (none: auth off). */
+  apiKeys?: ApiKeySource;
   /** Which routes (see above); in-process users (tests) get every route by default. */
   surface?: Surface;
 }
 
-export async function buildApp({ config, serving, metrics, logger, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, serving, metrics, logger, apiKeys, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...connectionOptions(config),
     loggerInstance: logger ?? createLogger(config.logLevel),
     // Per-request log lines cost more than a prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    ...errorShapeOptions,
     ajv: {
       // Strict: no silent type coercion, no silently dropped unknown fields.
       customOptions: {
@@ -52,9 +58,11 @@ export async function buildApp({ config, serving, metrics, logger, surface = "ad
   });
   installErrorHandlers(app, metrics);
   capConnections(app, config.maxConnections);
-  // JSON only: a text/plain body would otherwise reach validation as a string.
-  app.removeContentTypeParser("text/plain");
+  installJsonBody(app);
+  const keys = apiKeys ?? (await apiKeySource(config, app.log));
+  if (keys) installApiKeyAuth(app, keys, metrics);
   await app.register(swagger, {
+    transform: documentErrorResponses,
     openapi: {
       info: {
         title: "inference-blueprint",

@@ -137,6 +137,10 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** SIGTERM: how long in-flight requests may drain before the process exits anyway. */
   shutdownGraceMs: number;
+  /** API keys by key id, for local use; auth is off when neither this nor the secret is set. */
+  apiKeys: Record<string, string> | undefined;
+  /** Secrets Manager secret holding the API keys (the same JSON object); re-read periodically. */
+  apiKeysSecretArn: string | undefined;
   /** The whole request (headers and body) must arrive within this; below the ALB idle timeout, so the client gets our 408, not the ALB's 504. */
   requestTimeoutMs: number;
   /** The request line and headers must arrive within this (a silent new connection is closed after it). */
@@ -193,12 +197,43 @@ export const DEFAULTS: ServiceConfig = {
   batchWindowUs: 0,
   bodyLimitBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  apiKeys: undefined,
+  apiKeysSecretArn: undefined,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 65_000,
   maxConnections: 1024,
   adminPort: ADMIN_PORT,
 };
+
+/** Shortest API key accepted: a guessable key is no key. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/**
+ * Parses API keys: a JSON object of key id → key (`API_KEYS`, or the secret's SecretString).
+ * Key ids appear in logs and as a metric label, so they are short names; keys are distinct.
+ */
+export function parseApiKeys(text: string, source: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${source}: expected a JSON object of key id → key, got text that is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw new Error(`${source}: expected a non-empty JSON object of key id → key, e.g. {"team-a": "<random key>"}`);
+  }
+  const seen = new Set<string>();
+  for (const [id, key] of Object.entries(parsed)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`${source}: key id "${id.slice(0, 64)}" must be 1-64 letters, digits, "_", "." or "-"`);
+    if (typeof key !== "string" || key.length < MIN_API_KEY_LENGTH) {
+      throw new Error(`${source}: key "${id}" must be a string of at least ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if (seen.has(key)) throw new Error(`${source}: key "${id}" repeats another id's key; give each id its own key`);
+    seen.add(key);
+  }
+  return parsed as Record<string, string>;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -309,12 +344,25 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
+    apiKeys: undefined,
+    apiKeysSecretArn: r.optional(ENV.apiKeysSecretArn, d.apiKeysSecretArn),
     requestTimeoutMs: r.int(ENV.requestTimeoutMs, d.requestTimeoutMs, 100, 600_000),
     headersTimeoutMs: r.int(ENV.headersTimeoutMs, d.headersTimeoutMs, 100, 600_000),
     keepAliveTimeoutMs: r.int(ENV.keepAliveTimeoutMs, d.keepAliveTimeoutMs, 100, 600_000),
     maxConnections: r.int(ENV.maxConnections, d.maxConnections, 1, 1_000_000),
     adminPort: r.int(ENV.adminPort, d.adminPort, 0, 65535),
   };
+  const apiKeys = r.raw(ENV.apiKeys);
+  if (apiKeys !== undefined) {
+    try {
+      config.apiKeys = parseApiKeys(apiKeys, ENV.apiKeys);
+    } catch (err) {
+      r.problems.push((err as Error).message);
+    }
+  }
+  if (config.apiKeys && config.apiKeysSecretArn) {
+    r.problems.push(`set only one of ${ENV.apiKeys} and ${ENV.apiKeysSecretArn}`);
+  }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     r.problems.push(`${ENV.headersTimeoutMs} (${config.headersTimeoutMs}) must not exceed ${ENV.requestTimeoutMs} (${config.requestTimeoutMs})`);
   }
@@ -351,11 +399,13 @@ export interface DeploymentSettings {
   };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
+  /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
+  apiKeysSecretArn?: string;
 }
 
 /**
  * The environment a deployment passes to the container or function. Secrets are referenced
- * (REDIS_AUTH_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
+ * (REDIS_AUTH_SECRET_ARN, API_KEYS_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
  */
 export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   const env: Record<string, string> = {
@@ -371,6 +421,7 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   set(ENV.logLevel, s.logLevel);
   set(ENV.featureTimeoutMs, s.featureTimeoutMs);
   set(ENV.modelCacheDir, s.modelCacheDir);
+  set(ENV.apiKeysSecretArn, s.apiKeysSecretArn);
   if (s.redis) {
     set(ENV.redisHost, s.redis.host);
     set(ENV.redisPort, s.redis.port);

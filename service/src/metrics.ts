@@ -5,13 +5,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export const STAGES = ["features", "preprocess", "infer", "total"] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** How the request arrived: REST (friendly API, OIP v2 REST, Lambda) or OIP v2 over gRPC. */
+export const PROTOCOLS = ["rest", "grpc"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
 export const ERROR_KINDS = [
   "bad_request",
   "not_found",
+  "method_not_allowed",
+  "unauthorized",
+  "forbidden",
+  "auth_unavailable",
   "payload_too_large",
   "model_not_ready",
   "store_unavailable",
   "store_fallback",
+  "shutting_down",
   "internal",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -24,7 +33,7 @@ export interface HealthSubject {
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly stageSeconds: Histogram<"stage" | "model">;
+  private readonly stageSeconds: Histogram<"stage" | "model" | "protocol">;
   private readonly errors: Counter<"kind">;
   private readonly predictions: Counter<"model">;
 
@@ -33,7 +42,7 @@ export class ServiceMetrics {
     this.stageSeconds = new Histogram({
       name: "inference_stage_duration_seconds",
       help: "Time spent per request stage: online features, preprocessing, model run, and the whole prediction.",
-      labelNames: ["stage", "model"],
+      labelNames: ["stage", "model", "protocol"],
       // 50 µs to 2.5 s: loopback feature fetches and small models live at the low end.
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
@@ -81,15 +90,15 @@ export class ServiceMetrics {
     this.watched = subject;
   }
 
-  // Label children resolved once per (stage, model): observe() on the parent validates and
-  // hashes the labels on every call, which shows in the per-request profile.
-  private readonly stageChildren = new Map<string, ReturnType<Histogram<"stage" | "model">["labels"]>>();
+  // Label children resolved once per (stage, model, protocol): observe() on the parent validates
+  // and hashes the labels on every call, which shows in the per-request profile.
+  private readonly stageChildren = new Map<string, ReturnType<Histogram<"stage" | "model" | "protocol">["labels"]>>();
 
-  observe(stage: Stage, model: string, startedAt: bigint): void {
-    const key = `${stage}\u0000${model}`;
+  observe(stage: Stage, model: string, startedAt: bigint, protocol: Protocol = "rest"): void {
+    const key = `${stage}\u0000${model}\u0000${protocol}`;
     let child = this.stageChildren.get(key);
     if (!child) {
-      child = this.stageSeconds.labels({ stage, model });
+      child = this.stageSeconds.labels({ stage, model, protocol });
       this.stageChildren.set(key, child);
     }
     child.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);

@@ -6,7 +6,9 @@ import type { Manifest } from "./model/manifest";
 import type { ModelPackage } from "./model/package";
 import { Preprocessor, type RequestFeatures } from "./model/preprocess";
 import { ModelSession, type SessionOptions } from "./model/session";
-import type { ServiceMetrics } from "./metrics";
+import type { Protocol, ServiceMetrics } from "./metrics";
+import type * as ort from "onnxruntime-node";
+import type { ModelOutputs } from "./model/session";
 
 export interface Instance {
   entity: EntityKey;
@@ -62,21 +64,21 @@ export class Predictor {
     return this.manifest.version;
   }
 
-  async predict(instances: Instance[]): Promise<Prediction[]> {
+  async predict(instances: Instance[], protocol: Protocol = "rest"): Promise<Prediction[]> {
     const model = this.manifest.name;
     const started = process.hrtime.bigint();
     const online = await this.fetchOnline(instances);
-    this.metrics.observe("features", model, started);
+    this.metrics.observe("features", model, started, protocol);
 
     const preprocessStarted = process.hrtime.bigint();
     const width = this.preprocessor.width;
     const rows = new Float32Array(instances.length * width);
     const defaulted = instances.map((instance, i) => this.preprocessor.encode(rows, i, instance.features, online?.[i]));
-    this.metrics.observe("preprocess", model, preprocessStarted);
+    this.metrics.observe("preprocess", model, preprocessStarted, protocol);
 
     const inferStarted = process.hrtime.bigint();
     const probabilities = await this.session.predict(rows, instances.length);
-    this.metrics.observe("infer", model, inferStarted);
+    this.metrics.observe("infer", model, inferStarted, protocol);
 
     const labels = this.manifest.postprocess.labels;
     const predictions = instances.map((_, i) => {
@@ -89,9 +91,22 @@ export class Predictor {
       }
       return { label: labels[best], probabilities: byLabel, defaulted: defaulted[i] };
     });
-    this.metrics.observe("total", model, started);
+    this.metrics.observe("total", model, started, protocol);
     this.metrics.predicted(model, instances.length);
     return predictions;
+  }
+
+  /**
+   * Runs the model on an already-encoded input tensor (Open Inference Protocol, KServe V1 tensor
+   * instances): no features, no preprocessing, the same session and metrics as predict().
+   */
+  async infer(input: ort.Tensor, protocol: Protocol): Promise<ModelOutputs> {
+    const started = process.hrtime.bigint();
+    const outputs = await this.session.run({ [this.manifest.input.name]: input });
+    this.metrics.observe("infer", this.manifest.name, started, protocol);
+    this.metrics.observe("total", this.manifest.name, started, protocol);
+    this.metrics.predicted(this.manifest.name, input.dims[0] ?? 1);
+    return outputs;
   }
 
   private async fetchOnline(instances: Instance[]): Promise<FeatureVector[] | undefined> {

@@ -65,9 +65,13 @@ describe("POST /get-online-features", () => {
 
   it.each([
     [{ features: [`${VIEW}:nope`], entities: { user_id: [1] } }, "features[0]", /"user_stats:nope" is not an online feature of model fraud; expected one of user_stats:txn_count_1h/],
-    [{ features: [`${VIEW}:txn_count_1h`], entities: { driver_id: [1] } }, "entities.driver_id", /unknown join key; expected user_id/],
+    [{ features: [`${VIEW}:txn_count_1h`], entities: { driver_id: [1] } }, "entities.driver_id", /"driver_id" is not a join key of model fraud; expected user_id/],
+    [{ features: [`${VIEW}:txn_count_1h`], entities: { constructor: [1], user_id: [102] } }, "entities.constructor", /"constructor" is not a join key of model fraud/],
+    [{ features: [`${VIEW}:txn_count_1h`, `${VIEW}:home_country`, `${VIEW}:txn_count_1h`], entities: { user_id: [1] } }, "features[2]", /"user_stats:txn_count_1h" is already requested at features\[0\]; request each feature once/],
+    [{ features: [`${VIEW}:txn_count_1h`], entities: { user_id: [1, 1e30] } }, "entities.user_id[1]", /1e\+30 is beyond the integers a JSON number holds exactly.*decimal strings/],
+    [{ features: [`${VIEW}:txn_count_1h`], entities: { user_id: ["9999999999999999999"] } }, "entities.user_id[0]", /expected an int64 \(an integer from -9223372036854775808 to 9223372036854775807.*got "9999999999999999999"/],
     [{ features: [`${VIEW}:txn_count_1h`], entities: {} }, "entities.user_id", /required join key is missing/],
-    [{ features: [`${VIEW}:txn_count_1h`], entities: { user_id: ["abc"] } }, "entities.user_id[0]", /expected an integer, got "abc"/],
+    [{ features: [`${VIEW}:txn_count_1h`], entities: { user_id: ["abc"] } }, "entities.user_id[0]", /expected an int64 .*got "abc"/],
     [{ features: ["txn_count_1h"], entities: { user_id: [1] } }, "features[0]", /must match pattern/],
   ])("refuses %j with 400 naming %s", async (payload, field, message) => {
     const res = await app.inject({ method: "POST", url: GET_ONLINE_FEATURES_PATH, payload });

@@ -132,55 +132,96 @@ describe("POST /v1/models/{name}:predict", () => {
   });
 });
 
-describe("Open Inference Protocol v2", () => {
-  const row = (n: number) => Array.from({ length: n * 30 }, (_, i) => (i % 7) / 7);
-  const infer = (payload: unknown, url = "/v2/models/fraud/infer") => post(url, payload);
+describe("input the service refuses, in its one error shape", () => {
+  const raw = (method: "POST" | "GET", url: string, payload?: string, headers: Record<string, string> = {}) =>
+    app.inject({ method, url, payload, headers });
 
-  it("reports server and model metadata, liveness and readiness", async () => {
-    expect((await app.inject("/v2")).json()).toMatchObject({ name: "inference-blueprint" });
-    expect((await app.inject("/v2/health/live")).statusCode).toBe(200);
-    expect((await app.inject("/v2/health/ready")).json()).toEqual({ ready: true });
-    const meta = (await app.inject("/v2/models/fraud")).json();
-    expect(meta).toEqual({
-      name: "fraud",
-      versions: ["1"],
-      platform: "onnxruntime_onnx",
-      inputs: [{ name: "input", datatype: "FP32", shape: [-1, 30] }],
-      outputs: [{ name: "label", datatype: "INT64", shape: [-1] }, { name: "probabilities", datatype: "FP32", shape: [-1, 2] }],
-    });
-    expect((await app.inject("/v2/models/fraud/versions/1/ready")).json()).toEqual({ name: "fraud", ready: true });
-    expect((await app.inject("/v2/models/fraud/versions/7")).statusCode).toBe(404);
+  it.each([PREDICT, "/get-online-features"])("answers 400 to POST %s with no body and no content type", async (url) => {
+    const res = await app.inject({ method: "POST", url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: "request body is missing: expected a JSON object (content-type: application/json)" });
   });
 
-  it("runs raw tensors, flat or nested, and returns the requested outputs", async () => {
-    const flat = await infer({ id: "r1", inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: row(2) }] });
-    expect(flat.statusCode).toBe(200);
-    const out = flat.json();
-    expect(out).toMatchObject({ model_name: "fraud", model_version: "1", id: "r1" });
-    const probs = out.outputs.find((o: { name: string }) => o.name === "probabilities");
-    expect(probs).toMatchObject({ datatype: "FP32", shape: [2, 2] });
-    expect(probs.data[0] + probs.data[1]).toBeCloseTo(1, 5);
-    const nested = await infer({
-      inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: [row(1), row(1)] }],
-      outputs: [{ name: "label" }],
-    }, "/v2/models/fraud/versions/1/infer");
-    expect(nested.statusCode).toBe(200);
-    expect(nested.json().outputs).toEqual([{ name: "label", datatype: "INT64", shape: [2], data: expect.any(Array) }]);
+  it("parses a body sent without a content type as JSON", async () => {
+    const res = await raw("POST", PREDICT, JSON.stringify(body));
+    expect(res.statusCode).toBe(200);
+    expect(res.json().label).toBe(known.expected.label);
+  });
+
+  it("names __proto__ as the refused key instead of calling the JSON invalid", async () => {
+    const res = await raw("POST", PREDICT, '{"entity": {"__proto__": {"x": 1}, "user_id": 102}, "features": {"amount": 1, "merchant_category": "grocery"}}', {
+      "content-type": "application/json",
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatch(/the key "__proto__" is not accepted anywhere in a body/);
   });
 
   it.each([
-    ["a wrong shape", { inputs: [{ name: "input", shape: [1, 29], datatype: "FP32", data: row(1).slice(1) }] }, /shape \[1,29\]: expected \[N,30\]/],
-    ["a wrong datatype", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP64", data: row(1) }] }, /datatype "FP64": expected "FP32"/],
-    ["an unknown datatype", { inputs: [{ name: "input", shape: [1, 30], datatype: "FLOAT", data: row(1) }] }, /datatype/],
-    ["an unknown input", { inputs: [{ name: "x", shape: [1, 30], datatype: "FP32", data: row(1) }] }, /only input is "input"/],
-    ["too little data", { inputs: [{ name: "input", shape: [2, 30], datatype: "FP32", data: row(1) }] }, /has 30 elements but shape \[2,30\] needs 60/],
-    ["non-numeric data", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP32", data: [...row(1).slice(1), "a"] }] }, /expected numbers, got "a"/],
-    ["an unknown output", { inputs: [{ name: "input", shape: [1, 30], datatype: "FP32", data: row(1) }], outputs: [{ name: "logits" }] }, /"logits" is not an output/],
-    ["no inputs", { inputs: [] }, /inputs/],
-  ])("rejects %s with 400 and { error }", async (_name, payload, message) => {
-    const res = await infer(payload);
+    ["user_id 1e30", { entity: { user_id: 1e30 } }, "entity.user_id", /expected at most 9007199254740991, got number 1e\+30.*decimal strings/],
+    ["user_id \"9999999999999999999\"", { entity: { user_id: "9999999999999999999" } }, "entity.user_id", /expected an int64 \(an integer from -9223372036854775808 to 9223372036854775807/],
+    ["user_id \"-9223372036854775809\"", { entity: { user_id: "-9223372036854775809" } }, "entity.user_id", /expected an int64/],
+    ["hour 2147483648 (int32)", { features: { ...body.features, hour: 2147483648 } }, "features.hour", /features.hour: expected at most 2147483647, got number 2147483648/],
+    ["a batch row with user_id \"9999999999999999999\"", { instances: [body, { ...body, entity: { user_id: "9999999999999999999" } }] }, "instances[1].entity.user_id", /expected an int64/],
+  ])("refuses %s: a value outside the declared dtype is a 400, not a default", async (_name, change, field, message) => {
+    const payload = "instances" in change ? change : { ...body, ...change };
+    const res = await post(PREDICT, payload);
     expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe(field);
     expect(res.json().error).toMatch(message);
+  });
+
+  it("still takes an int64 id beyond 2^53 written as a decimal string", async () => {
+    const res = await post(PREDICT, { ...body, entity: { user_id: "9223372036854775807" } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it("refuses 9223372036854775808 written as a JSON number (it would round to 2^63)", async () => {
+    const text = JSON.stringify(body).replace(`"user_id":${known.entity.user_id}`, '"user_id":9223372036854775808');
+    const res = await raw("POST", PREDICT, text, { "content-type": "application/json" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe("entity.user_id");
+  });
+
+  it("truncates an echoed field name: a 900 KB unknown field gives a short error", async () => {
+    const name = "f".repeat(900 * 1024);
+    const big = await appFor(pkg, goldenStore(pkg), { bodyLimitBytes: 2 * 1024 * 1024 });
+    try {
+      const res = await big.app.inject({ method: "POST", url: PREDICT, payload: { ...body, [name]: 1 } });
+      expect(res.statusCode).toBe(400);
+      expect(res.body.length).toBeLessThan(1000);
+      expect(res.json().error).toMatch(/^f{64}…\(921600 characters\): unknown field; expected one of entity, features, instances$/);
+    } finally {
+      await big.close();
+    }
+  });
+
+  it("answers 405 with Allow when the path exists for another method, 404 otherwise", async () => {
+    const wrong = await app.inject({ method: "GET", url: PREDICT });
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.allow).toBe("POST");
+    expect(wrong.json()).toEqual({ error: "method GET is not allowed on /v1/models/fraud:predict; expected POST" });
+    const unknown = await app.inject({ method: "DELETE", url: "/nowhere?x=1" });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: "no route DELETE /nowhere; see /openapi.json" });
+  });
+
+  it("answers 414 in the service's shape when a path parameter is over 100 characters", async () => {
+    const res = await app.inject({ method: "POST", url: `/v1/models/${"m".repeat(101)}:predict`, payload: body });
+    expect(res.statusCode).toBe(414);
+    expect(res.json()).toEqual({ error: "URL path parameter is too long: at most 100 characters" });
+  });
+
+  it("refuses a get-online-features request over entities × features with 400 saying how to split it", async () => {
+    const refs = pkg.manifest.features.flatMap((f) => (f.source.kind === "online" ? [`${f.source.view}:${f.source.feature}`] : []));
+    const ids = Array.from({ length: 1000 }, (_, i) => i);
+    const res = await post("/get-online-features", { features: refs, entities: { user_id: ids } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: `1000 entities × ${refs.length} features = ${1000 * refs.length} values: at most 10000 per request; split the entities over several requests`,
+      field: "entities",
+    });
+    const fewer = await post("/get-online-features", { features: refs, entities: { user_id: ids.slice(0, 900) } });
+    expect(fewer.statusCode).toBe(200);
   });
 });
 
@@ -195,7 +236,7 @@ describe("health, metrics and OpenAPI", () => {
     await post("/v1/models/churn:predict", body);
     const text = (await app.inject("/metrics")).body;
     for (const stage of ["features", "preprocess", "infer", "total"]) {
-      expect(text).toMatch(new RegExp(`inference_stage_duration_seconds_count\\{stage="${stage}",model="fraud"\\} [1-9]`));
+      expect(text).toMatch(new RegExp(`inference_stage_duration_seconds_count\\{stage="${stage}",model="fraud",protocol="rest"\\} [1-9]`));
     }
     expect(text).toMatch(/inference_errors_total\{kind="not_found"\} [1-9]/);
     expect(text).toMatch(/inference_errors_total\{kind="bad_request"\} [1-9]/);

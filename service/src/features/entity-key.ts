@@ -32,21 +32,36 @@ export function serializeEntityKey(
   return Buffer.concat(parts);
 }
 
+const INTEGER_RANGE = { int32: [-(2n ** 31n), 2n ** 31n - 1n], int64: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
+
+/**
+ * Why `value` cannot be a join key of `dtype`, or undefined when it can. Integers arrive as
+ * JSON numbers (exact only up to 2^53) or as decimal strings (the whole int64 range).
+ */
+export function joinKeyProblem(value: string | number, dtype: EntityKeyDtype): string | undefined {
+  if (dtype === "string") return typeof value === "string" ? undefined : `expected a string, got ${JSON.stringify(value)}`;
+  const n = toInteger(value);
+  const [min, max] = INTEGER_RANGE[dtype];
+  if (n === undefined || n < min || n > max) {
+    const got = typeof value === "string" ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
+    return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) && dtype === "int64"
+      ? `${got} is beyond the integers a JSON number holds exactly (±2^53); send int64 ids this large as decimal strings`
+      : `expected an ${dtype} (an integer from ${min} to ${max}, as a number or a decimal string), got ${got}`;
+  }
+  return undefined;
+}
+
 function valueBytes(name: string, value: string | number | undefined, dtype: EntityKeyDtype): Buffer {
   if (value === undefined) throw new TypeError(`join key "${name}" is missing`);
-  if (dtype === "string") {
-    if (typeof value !== "string") throw new TypeError(`join key "${name}": expected a string, got ${JSON.stringify(value)}`);
-    return Buffer.from(value, "utf8");
-  }
-  const n = toInteger(value);
-  if (n === undefined) throw new TypeError(`join key "${name}": expected an integer, got ${JSON.stringify(value)}`);
+  const problem = joinKeyProblem(value, dtype);
+  if (problem) throw new TypeError(`join key "${name}": ${problem}`);
+  if (dtype === "string") return Buffer.from(value as string, "utf8");
+  const n = toInteger(value) as bigint;
   if (dtype === "int32") {
-    if (n < -(2n ** 31n) || n >= 2n ** 31n) throw new TypeError(`join key "${name}": ${n} does not fit int32`);
     const b = Buffer.alloc(4);
     b.writeInt32LE(Number(n));
     return b;
   }
-  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new TypeError(`join key "${name}": ${n} does not fit int64`);
   const b = Buffer.alloc(8);
   b.writeBigInt64LE(n);
   return b;
@@ -55,7 +70,7 @@ function valueBytes(name: string, value: string | number | undefined, dtype: Ent
 /** Integer join keys may arrive as numbers or as decimal strings (int64 beyond 2^53 in JSON). */
 function toInteger(value: string | number): bigint | undefined {
   if (typeof value === "number") return Number.isSafeInteger(value) ? BigInt(value) : undefined;
-  return /^-?\d+$/.test(value) ? BigInt(value) : undefined;
+  return /^-?\d{1,20}$/.test(value) ? BigInt(value) : undefined;
 }
 
 function u32(n: number): Buffer {

@@ -7,13 +7,17 @@
 // each holding one value per entity.
 import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import { HttpError } from "../errors";
+import { echo, HttpError } from "../errors";
+import { joinKeyProblem, type EntityKeyDtype } from "../features/entity-key";
 import { FeatureStoreUnavailableError, type EntityKey, type FeatureRef, type FeatureStore } from "../features/store";
 import type { Manifest } from "../model/manifest";
+import { ErrorBody } from "./schemas";
 
 export const GET_ONLINE_FEATURES_PATH = "/get-online-features";
 /** Entities per request: a bound on one request's work. */
 export const MAX_ENTITIES = 1000;
+/** Entities × features per request: bounds the answer's size and the time it holds the event loop. */
+export const MAX_FEATURE_VALUES = 10_000;
 /** Feast's event time for join key columns. */
 const EPOCH = "1970-01-01T00:00:00Z";
 
@@ -21,10 +25,10 @@ const EntityValue = Type.Union([Type.Integer(), Type.String({ maxLength: 1024 })
 
 export const GetOnlineFeaturesBody = Type.Object(
   {
-    features: Type.Array(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$" }), {
+    features: Type.Array(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$", maxLength: 256 }), {
       minItems: 1,
       maxItems: 1000,
-      description: "Feature references as <feature_view>:<feature>.",
+      description: `Feature references as <feature_view>:<feature>, each at most once; entities × features at most ${MAX_FEATURE_VALUES}.`,
     }),
     entities: Type.Record(Type.String(), Type.Array(EntityValue, { minItems: 1, maxItems: MAX_ENTITIES }), {
       description: "Join key name → one value per entity, all of the same length.",
@@ -59,7 +63,9 @@ export const featureRoutes: FastifyPluginAsync<{ store: FeatureStore; manifest: 
     }
   }
   const views = new Map(manifest.featureViews.map((v) => [v.name, v]));
-  const entityTypes = Object.fromEntries(manifest.entities.map((e) => [e.name, e.dtype]));
+  const entityTypes: Record<string, EntityKeyDtype> = Object.fromEntries(manifest.entities.map((e) => [e.name, e.dtype]));
+  // Own keys only: "constructor" or "toString" are not join keys because every object inherits them.
+  const isJoinKey = (key: string) => Object.hasOwn(entityTypes, key);
 
   app.post<{ Body: GetOnlineFeaturesBody; Reply: GetOnlineFeaturesResponse }>(
     GET_ONLINE_FEATURES_PATH,
@@ -67,27 +73,33 @@ export const featureRoutes: FastifyPluginAsync<{ store: FeatureStore; manifest: 
       schema: {
         summary: "Online features in Feast's feature-server shape",
         body: GetOnlineFeaturesBody,
-        response: { 200: GetOnlineFeaturesResponse },
+        response: { 200: GetOnlineFeaturesResponse, "4xx": ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {
       const body = request.body;
+      const seen = new Map<string, number>();
       const refs = body.features.map((name, i) => {
         const ref = online.get(name);
         if (!ref) {
-          throw new HttpError(400, "bad_request", `features[${i}]: "${name}" is not an online feature of model ${manifest.name}; expected one of ${[...online.keys()].join(", ")}`, `features[${i}]`);
+          throw new HttpError(400, "bad_request", `features[${i}]: "${echo(name)}" is not an online feature of model ${manifest.name}; expected one of ${[...online.keys()].join(", ")}`, `features[${i}]`);
         }
+        const first = seen.get(name);
+        if (first !== undefined) {
+          throw new HttpError(400, "bad_request", `features[${i}]: "${name}" is already requested at features[${first}]; request each feature once`, `features[${i}]`);
+        }
+        seen.set(name, i);
         return ref;
       });
       const keyNames = Object.keys(body.entities);
       for (const key of keyNames) {
-        if (!(key in entityTypes)) {
-          throw new HttpError(400, "bad_request", `entities.${key}: unknown join key; expected ${Object.keys(entityTypes).join(", ")}`, `entities.${key}`);
+        if (!isJoinKey(key)) {
+          throw new HttpError(400, "bad_request", `entities.${echo(key)}: "${echo(key)}" is not a join key of model ${manifest.name}; expected ${Object.keys(entityTypes).join(", ")}`, `entities.${echo(key)}`);
         }
       }
       const needed = new Set(refs.flatMap((r) => views.get(r.view)?.entities ?? []));
       for (const key of needed) {
-        if (!(key in body.entities)) throw new HttpError(400, "bad_request", `entities.${key}: required join key is missing`, `entities.${key}`);
+        if (!Object.hasOwn(body.entities, key)) throw new HttpError(400, "bad_request", `entities.${key}: required join key is missing`, `entities.${key}`);
       }
       if (keyNames.length === 0) throw new HttpError(400, "bad_request", "entities: expected at least one join key", "entities");
       const count = body.entities[keyNames[0]].length;
@@ -98,11 +110,12 @@ export const featureRoutes: FastifyPluginAsync<{ store: FeatureStore; manifest: 
         }
         const dtype = entityTypes[key];
         values.forEach((v, i) => {
-          const fits = dtype === "string" ? typeof v === "string" : typeof v === "number" || /^-?[0-9]{1,19}$/.test(v);
-          if (!fits) {
-            throw new HttpError(400, "bad_request", `entities.${key}[${i}]: expected ${dtype === "string" ? "a string" : "an integer"}, got ${JSON.stringify(v)}`, `entities.${key}[${i}]`);
-          }
+          const problem = joinKeyProblem(v, dtype);
+          if (problem) throw new HttpError(400, "bad_request", `entities.${key}[${i}]: ${problem}`, `entities.${key}[${i}]`);
         });
+      }
+      if (count * refs.length > MAX_FEATURE_VALUES) {
+        throw new HttpError(400, "bad_request", `${count} entities × ${refs.length} features = ${count * refs.length} values: at most ${MAX_FEATURE_VALUES} per request; split the entities over several requests`, "entities");
       }
       const entities: EntityKey[] = Array.from({ length: count }, (_, i) => Object.fromEntries(keyNames.map((k) => [k, body.entities[k][i]])));
 

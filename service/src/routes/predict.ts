@@ -4,14 +4,17 @@ import { HttpError } from "../errors";
 import type { Instance, Predictor } from "../predictor";
 import { StoreUnavailableError } from "../predictor";
 import { FeatureValueError, type RequestFeatures } from "../model/preprocess";
+import { joinKeyProblem } from "../features/entity-key";
 import type { EntityKey } from "../features/store";
 import type { Serving } from "../serving";
 import { ErrorBody, PredictResponse, predictBodySchema } from "./schemas";
+import { areTensorRows, predictRows } from "../oip/kserve-v1";
 
 interface PredictBody {
   entity?: EntityKey;
   features?: RequestFeatures;
-  instances?: Instance[];
+  /** `{ entity, features }` objects, or KServe V1 tensor rows. */
+  instances?: Instance[] | unknown[][];
 }
 
 /** The served model when it matches `name` (and `version`, if given); otherwise a 404 or 503. */
@@ -41,6 +44,15 @@ async function predictOrHttpError(predictor: Predictor, instances: Instance[], b
   }
 }
 
+/** Refuses join key values outside their dtype (a schema cannot bound int64 decimal strings). */
+function checkEntity(predictor: Predictor, entity: EntityKey, at: string): void {
+  for (const key of predictor.manifest.entities) {
+    const value = entity[key.name];
+    const problem = value === undefined ? undefined : joinKeyProblem(value, key.dtype);
+    if (problem) throw new HttpError(400, "bad_request", `${at}.${key.name}: ${problem}`, `${at}.${key.name}`);
+  }
+}
+
 function requiredFeatures(predictor: Predictor): string[] {
   return predictor.manifest.features.flatMap((f) => (f.source.kind === "request" && f.default === null ? [f.source.field] : []));
 }
@@ -59,7 +71,7 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         response: { 200: PredictResponse, "4xx": ErrorBody, 503: ErrorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const predictor = servedModel(serving, request.params.name);
       const body = request.body;
       const model = { name: predictor.name, version: predictor.version };
@@ -67,11 +79,18 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         if (body.entity || body.features) {
           throw new HttpError(400, "bad_request", "give either entity and features, or instances: not both", "instances");
         }
-        return { model, predictions: await predictOrHttpError(predictor, body.instances, true) };
+        if (areTensorRows(body.instances)) {
+          // KServe V1's shape, outside the friendly response schema.
+          return reply.serializer(JSON.stringify).send(await predictRows(predictor, body.instances as unknown[][]));
+        }
+        const instances = body.instances as Instance[];
+        instances.forEach((instance, i) => checkEntity(predictor, instance.entity, `instances[${i}].entity`));
+        return { model, predictions: await predictOrHttpError(predictor, instances, true) };
       }
       if (!body.entity) {
         throw new HttpError(400, "bad_request", "entity: required field is missing (or send instances: [...])", "entity");
       }
+      checkEntity(predictor, body.entity, "entity");
       if (!body.features && requiredFeatures(predictor).length > 0) {
         throw new HttpError(400, "bad_request", `features: required field is missing; expected ${requiredFeatures(predictor).join(", ")}`, "features");
       }

@@ -2,6 +2,7 @@
 // and request features with their types, so validation, error messages, serialization and the
 // OpenAPI document all come from one place.
 import { Type, type TSchema } from "@sinclair/typebox";
+import type { FastifySchema } from "fastify";
 import type { FeatureDtype, Manifest } from "../model/manifest";
 
 export const MAX_INSTANCES = 1000;
@@ -14,12 +15,36 @@ export const ErrorBody = Type.Object(
   { $id: "Error" },
 );
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A request value of `dtype`: JSON numbers outside the dtype's range are refused, not wrapped. */
+/**
+ * For the OpenAPI document only (a @fastify/swagger `transform`; serialization is untouched): a
+ * route that takes a body or path parameters can also answer a 4xx from the app-wide handlers
+ * (400 bad body, 401/403 API key, 404, 405, 413, 414, 415) and a 503 (model not ready, store
+ * down, shutting down), all as ErrorBody. Routes keep what they declare.
+ */
+export function documentErrorResponses({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  if (!schema || (schema as { hide?: boolean }).hide || (!schema.body && !schema.params)) return { schema, url };
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  const codes = Object.keys(declared).map((k) => k.toLowerCase());
+  // Without a declared success, the document would otherwise lose its implicit 200.
+  const response: Record<string, unknown> = codes.some((c) => c.startsWith("2")) ? { ...declared } : { 200: {}, ...declared };
+  if (!codes.some((c) => c.startsWith("4"))) response["4xx"] = ErrorBody;
+  if (!codes.includes("503") && !codes.includes("5xx")) response["503"] = ErrorBody;
+  return { schema: { ...schema, response }, url };
+}
+
 function valueSchema(dtype: FeatureDtype): TSchema {
   switch (dtype) {
     case "int32":
+      return Type.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 });
     case "int64":
-      return Type.Integer();
+      // A JSON number is exact only up to 2^53.
+      return Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
     case "float32":
+      return Type.Number({ minimum: -FLOAT32_MAX, maximum: FLOAT32_MAX });
     case "float64":
       return Type.Number();
     case "bool":
@@ -49,8 +74,11 @@ function instanceParts(manifest: Manifest | undefined): InstanceParts {
       e.name,
       e.dtype === "string"
         ? Type.String({ minLength: 1, maxLength: 1024 })
-        : // int64 ids beyond 2^53 arrive as decimal strings.
-          Type.Union([Type.Integer(), Type.String({ pattern: "^-?[0-9]{1,19}$" })]),
+        : // Ids beyond 2^53 arrive as decimal strings; the route checks the dtype's exact range.
+          Type.Union([
+            Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+            Type.String({ pattern: "^-?[0-9]{1,19}$" }),
+          ]),
     ]),
   );
   const features: Record<string, TSchema> = {};
@@ -87,7 +115,13 @@ export function predictBodySchema(manifest: Manifest | undefined): TSchema {
     {
       entity: Type.Optional(parts.entity),
       features: Type.Optional(parts.features),
-      instances: Type.Optional(Type.Array(instance, { minItems: 1, maxItems: MAX_INSTANCES })),
+      instances: Type.Optional(
+        Type.Array(
+          // KServe V1: an array instance is a row of the model's encoded input tensor.
+          Type.Union([instance, Type.Array(Type.Unknown(), { description: "KServe V1 tensor row" })]),
+          { minItems: 1, maxItems: MAX_INSTANCES },
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -118,6 +152,9 @@ const NestedNumbers = Type.Array(Type.Unknown());
 export const InferRequest = Type.Object(
   {
     id: Type.Optional(Type.String()),
+    // KServe's clients repeat the model in the body; checked against the path.
+    model_name: Type.Optional(Type.String()),
+    model_version: Type.Optional(Type.String()),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     inputs: Type.Array(
       Type.Object(
@@ -126,7 +163,8 @@ export const InferRequest = Type.Object(
           shape: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
           datatype: Type.Union(OIP_DATATYPES.map((d) => Type.Literal(d))),
           parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-          data: NestedNumbers,
+          // Absent when the binary tensor extension carries the elements (parameters.binary_data_size).
+          data: Type.Optional(NestedNumbers),
         },
         { additionalProperties: false },
       ),
@@ -167,7 +205,9 @@ export const InferResponse = Type.Object({
       name: Type.String(),
       datatype: Type.String(),
       shape: Type.Array(Type.Integer()),
-      data: Type.Array(Type.Number()),
+      parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      // Absent for an output sent with the binary tensor extension.
+      data: Type.Optional(Type.Array(Type.Number())),
     }),
   ),
 });

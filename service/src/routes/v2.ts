@@ -1,22 +1,23 @@
 // Open Inference Protocol v2 (REST), as KServe, Triton and MLServer speak it: health, server and
-// model metadata, and raw-tensor inference. Errors are `{ "error": "…" }` with 400.
-import type { FastifyPluginAsync } from "fastify";
-import * as ort from "onnxruntime-node";
+// model metadata, and raw-tensor inference with JSON data or the binary tensor extension.
+// Errors are `{ "error": "…", "field"? }` with a 4xx. The tensor rules live in ../oip/, shared
+// with gRPC.
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { Static } from "@sinclair/typebox";
 import { HttpError } from "../errors";
+import { parseJsonBody } from "../json-body";
 import type { Manifest } from "../model/manifest";
+import { BINARY_CONTENT_TYPE, HEADER_LENGTH, binaryDataSize, binaryOutputs, encodeResponse, sliceBinary, splitBody } from "../oip/binary";
+import { OIP_DATATYPE, checkModelNamed, infer, type InputTensor } from "../oip/tensors";
 import type { Serving } from "../serving";
 import { notReadyReason } from "./health";
 import { servedModel } from "./predict";
 import { ErrorBody, InferRequest, InferResponse, ModelMetadata } from "./schemas";
-import type { Static } from "@sinclair/typebox";
 
-const SERVER = { name: "inference-blueprint", version: "0.1.0", extensions: [] as string[] };
-const MAX_ROWS = 10_000;
+/** Server metadata; `binary_tensor_data` tells Triton's and KServe's clients they may send raw bytes. */
+export const SERVER_METADATA = { name: "inference-blueprint", version: "0.1.0", extensions: ["binary_tensor_data"] };
 
-type TensorDtype = Manifest["input"]["dtype"];
-const OIP_DATATYPE: Record<TensorDtype, string> = { float32: "FP32", float64: "FP64", int64: "INT64", int32: "INT32" };
-
-function metadata(m: Manifest): Static<typeof ModelMetadata> {
+export function modelMetadata(m: Manifest): Static<typeof ModelMetadata> {
   return {
     name: m.name,
     versions: [m.version],
@@ -26,65 +27,63 @@ function metadata(m: Manifest): Static<typeof ModelMetadata> {
   };
 }
 
-/** Flattens nested row-major data, checking every element is a finite number. */
-function flatten(data: unknown[], field: string): number[] {
-  const out: number[] = [];
-  const walk = (values: unknown[]) => {
-    for (const v of values) {
-      if (Array.isArray(v)) walk(v);
-      else if (typeof v === "number" && Number.isFinite(v)) out.push(v);
-      else throw new HttpError(400, "bad_request", `${field}: expected numbers, got ${JSON.stringify(v)}`, field);
-    }
-  };
-  walk(data);
-  return out;
-}
+/** The binary section of each request body, kept beside the parsed JSON header. */
+const binarySections = new WeakMap<FastifyRequest, Buffer>();
 
-function inputTensor(m: Manifest, req: Static<typeof InferRequest>): ort.Tensor {
-  const expected = m.input;
-  req.inputs.forEach((input, i) => {
-    if (input.name !== expected.name) {
-      throw new HttpError(400, "bad_request", `inputs[${i}].name "${input.name}": this model's only input is "${expected.name}"`, `inputs[${i}].name`);
+type Body = Static<typeof InferRequest>;
+
+function inputsOf(request: FastifyRequest, body: Body): InputTensor[] {
+  const sizes = body.inputs.map((input, i) => binaryDataSize(input.parameters, `inputs[${i}]`));
+  const slices = sliceBinary(binarySections.get(request) ?? Buffer.alloc(0), sizes);
+  return body.inputs.map((input, i) => {
+    const bytes = slices[i];
+    if (bytes && input.data !== undefined) {
+      throw new HttpError(400, "bad_request", `inputs[${i}]: give data or parameters.binary_data_size, not both`, `inputs[${i}].data`);
     }
+    return {
+      name: input.name,
+      datatype: input.datatype,
+      shape: input.shape,
+      contents: bytes ? { kind: "raw", bytes } : input.data !== undefined ? { kind: "json", data: input.data } : undefined,
+      field: bytes ? `inputs[${i}] binary data` : `inputs[${i}].data`,
+    };
   });
-  if (req.inputs.length !== 1) {
-    throw new HttpError(400, "bad_request", `inputs: expected exactly one tensor named "${expected.name}", got ${req.inputs.length}`, "inputs");
-  }
-  const input = req.inputs[0];
-  const datatype = OIP_DATATYPE[expected.dtype];
-  if (input.datatype !== datatype) {
-    throw new HttpError(400, "bad_request", `inputs[0].datatype "${input.datatype}": expected "${datatype}"`, "inputs[0].datatype");
-  }
-  const shape = input.shape;
-  const fits =
-    shape.length === expected.shape.length &&
-    shape.every((d, k) => (expected.shape[k] === -1 ? d >= 1 && d <= MAX_ROWS : d === expected.shape[k]));
-  if (!fits) {
-    throw new HttpError(
-      400,
-      "bad_request",
-      `inputs[0].shape ${JSON.stringify(shape)}: expected ${JSON.stringify(expected.shape).replace("-1", "N")} with 1 ≤ N ≤ ${MAX_ROWS}`,
-      "inputs[0].shape",
-    );
-  }
-  const values = flatten(input.data, "inputs[0].data");
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (values.length !== size) {
-    throw new HttpError(400, "bad_request", `inputs[0].data has ${values.length} elements but shape ${JSON.stringify(shape)} needs ${size}`, "inputs[0].data");
-  }
-  switch (expected.dtype) {
-    case "float32":
-      return new ort.Tensor("float32", Float32Array.from(values), shape);
-    case "float64":
-      return new ort.Tensor("float64", Float64Array.from(values), shape);
-    case "int32":
-      return new ort.Tensor("int32", Int32Array.from(values), shape);
-    case "int64":
-      return new ort.Tensor("int64", BigInt64Array.from(values.map((v) => BigInt(Math.trunc(v)))), shape);
-  }
 }
 
 export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
+  // Scoped to this plugin: Triton's client sends no content type, KServe's sends octet-stream in
+  // binary mode, and either may put the binary extension behind a JSON header.
+  const parseInfer = (request: FastifyRequest, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    let parts: { json: string; binary: Buffer };
+    try {
+      parts = splitBody(raw, request.headers[HEADER_LENGTH]);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (parts.binary.length > 0) binarySections.set(request, parts.binary);
+    try {
+      done(null, parseJsonBody(parts.json));
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+  // Before validation, which would otherwise describe a missing body as a type error.
+  app.addHook("preValidation", async (request) => {
+    if (request.method === "POST" && (request.body === undefined || request.body === null)) {
+      throw new HttpError(400, "bad_request", 'request body is empty: expected an inference request { "inputs": [...] }');
+    }
+  });
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(["application/json", BINARY_CONTENT_TYPE], { parseAs: "buffer" }, parseInfer);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, raw: Buffer, done) => {
+    const type = request.headers["content-type"];
+    if (type !== undefined) {
+      return done(
+        new HttpError(415, "bad_request", `unsupported content-type "${type}": expected application/json, ${BINARY_CONTENT_TYPE} (binary tensor extension) or none`),
+      );
+    }
+    parseInfer(request, raw, done);
+  });
   const tags = ["open inference protocol v2"];
   const nameParams = {
     type: "object",
@@ -92,7 +91,7 @@ export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { 
     required: ["name"],
   } as const;
 
-  app.get("/v2", { schema: { tags, summary: "Server metadata." } }, async () => SERVER);
+  app.get("/v2", { schema: { tags, summary: "Server metadata." } }, async () => SERVER_METADATA);
   app.get("/v2/health/live", { schema: { tags } }, async () => ({ live: true }));
   app.get("/v2/health/ready", { schema: { tags } }, async (_req, reply) => {
     const reason = await notReadyReason(serving);
@@ -105,7 +104,7 @@ export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { 
     app.get<{ Params: { name: string; version?: string } }>(
       prefix,
       { schema: { tags, summary: "Model metadata.", params: nameParams, response: { 200: ModelMetadata, "4xx": ErrorBody, 503: ErrorBody } } },
-      async (request) => metadata(servedModel(serving, request.params.name, request.params.version).manifest),
+      async (request) => modelMetadata(servedModel(serving, request.params.name, request.params.version).manifest),
     );
     app.get<{ Params: { name: string; version?: string } }>(
       `${prefix}/ready`,
@@ -128,25 +127,20 @@ export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { 
           response: { 200: InferResponse, "4xx": ErrorBody, 503: ErrorBody },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const predictor = servedModel(serving, request.params.name, request.params.version);
+        const body = request.body;
         const m = predictor.manifest;
-        const wanted = request.body.outputs?.map((o) => o.name) ?? m.outputs.map((o) => o.name);
-        const unknown = wanted.find((n) => !m.outputs.some((o) => o.name === n));
-        if (unknown !== undefined) {
-          throw new HttpError(400, "bad_request", `outputs: "${unknown}" is not an output of ${m.name}; expected ${m.outputs.map((o) => o.name).join(", ")}`, "outputs");
+        checkModelNamed(m, "model_name", body.model_name, "name");
+        checkModelNamed(m, "model_version", body.model_version, "version");
+        const isBinary = binaryOutputs(body.parameters, body.outputs);
+        const outputs = await infer(predictor, inputsOf(request, body), body.outputs?.map((o) => o.name), "rest");
+        const head = { model_name: m.name, model_version: m.version, ...(body.id !== undefined ? { id: body.id } : {}) };
+        const encoded = encodeResponse(head, outputs, isBinary);
+        if (encoded.binary) {
+          return reply.header(HEADER_LENGTH, encoded.binary.headerLength).type(BINARY_CONTENT_TYPE).send(encoded.binary.body);
         }
-        const result = await predictor.session.run({ [m.input.name]: inputTensor(m, request.body) });
-        return {
-          model_name: m.name,
-          model_version: m.version,
-          id: request.body.id,
-          outputs: wanted.map((name) => {
-            const spec = m.outputs.find((o) => o.name === name)!;
-            const t = result[name];
-            return { name, datatype: OIP_DATATYPE[spec.dtype], shape: [...t.dims], data: Array.from(t.data, Number) };
-          }),
-        };
+        return encoded.json;
       },
     );
   }
