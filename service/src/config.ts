@@ -20,8 +20,6 @@ export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
 export const HEALTH_PATH = "/healthz";
 /** Readiness: the service can answer predictions now (model loaded; store up, or down with defaults allowed). */
 export const READY_PATH = "/readyz";
-/** The ALB's default idle timeout: requests must be answered before it, keep-alive must outlast it. */
-export const ALB_IDLE_TIMEOUT_MS = 60_000;
 
 export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra", "dynamodb"] as const;
 export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import * as net from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
+import { openConnections } from "./connections";
 import { ConfigError, loadConfig, type ServiceConfig } from "./config";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
@@ -36,24 +37,58 @@ export interface RunningServer {
  *      would also destroy every idle keep-alive connection at once, and a client may be
  *      sending its next request on one of them right now: that request would be reset);
  *   2. every request still arriving is served, its response carrying `connection: close`, so
- *      the client moves to a new connection (which, after 1, lands on another replica);
- *   3. after `quietMs` a connection that is still idle has been idle since the drain began, so
- *      it is closed (and on each further sweep), until none is left.
+ *      the client moves to a new connection (which, after 1, lands on another replica), and
+ *      the connection is then closed gently (see `closeGently`);
+ *   3. after `quietMs`, a connection still idle has been idle since the drain began: it is
+ *      closed gently too, and so on every 50 ms until none is left.
  */
 export async function drain(app: FastifyInstance, quietMs = 250): Promise<void> {
   net.Server.prototype.close.call(app.server);
+  const closing = new WeakSet<net.Socket>();
   // Ahead of Fastify's own listener, so the header is set before any reply is written.
-  const closeAfterResponse = (_req: IncomingMessage, res: ServerResponse) => res.setHeader("connection", "close");
+  const closeAfterResponse = (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader("connection", "close");
+    closing.add(req.socket);
+    // Node ends a `connection: close` response with destroySoon(); close gently instead.
+    req.socket.destroySoon = () => closeGently(req.socket);
+  };
   app.server.prependListener("request", closeAfterResponse);
-  await new Promise((resolve) => setTimeout(resolve, quietMs));
-  const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
   try {
-    app.server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    for (;;) {
+      const open = openConnections(app.server);
+      if (open.length === 0) break;
+      for (const { socket, idle } of open) {
+        if (idle && !closing.has(socket)) {
+          closing.add(socket);
+          closeGently(socket);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await app.close();
   } finally {
-    clearInterval(sweeper);
     app.server.off("request", closeAfterResponse);
   }
+}
+
+/** How long a closing connection keeps discarding what the client still sends. */
+const LINGER_MS = 2_000;
+
+/**
+ * A "lingering close", as nginx and Apache do it: send FIN and keep reading (and discarding)
+ * until the client closes too. Closing a socket with unread bytes makes the kernel answer RST,
+ * so a client that wrote its next request before it saw `connection: close` (load generators
+ * do) would see a reset instead of a closed connection.
+ */
+function closeGently(socket: net.Socket): void {
+  // The HTTP exchange on it is over: what still arrives is not served, only read and dropped.
+  socket.removeAllListeners("data");
+  socket.on("data", () => undefined);
+  socket.once("end", () => socket.destroy());
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.end();
+  socket.resume();
 }
 
 function urlOf(app: FastifyInstance, host: string): string {
