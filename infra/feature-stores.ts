@@ -1,10 +1,11 @@
-// The online feature stores a model reads: ElastiCache Redis and/or Amazon Keyspaces, in Feast's
+// The online feature stores a model reads: ElastiCache Redis, Amazon Keyspaces and/or DynamoDB, in Feast's
 // layouts (DESIGN.md), so `feast materialize` and our materializer fill what the service reads.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import type { Manifest } from "../service/src/model/manifest";
-import { featureTableName, type KeyspacesSettings, type RedisSettings } from "./config";
+import { dynamoTableName, ENTITY_ID, EXPIRES_AT } from "../service/src/features/dynamodb-layout";
+import { featureTableName, type DynamoDBSettings, type KeyspacesSettings, type RedisSettings } from "./config";
 
 export const REDIS_PORT = 6379;
 /** Amazon Keyspaces speaks CQL over TLS on this port only. */
@@ -20,6 +21,8 @@ export interface FeatureStoresArgs {
   redis?: RedisSettings;
   /** Undefined: no Keyspaces. */
   keyspaces?: KeyspacesSettings;
+  /** Undefined: no DynamoDB tables. */
+  dynamodb?: DynamoDBSettings;
   tags?: Record<string, string>;
 }
 
@@ -52,6 +55,8 @@ export class FeatureStores extends pulumi.ComponentResource {
   /** One table per feature view of the manifest. */
   readonly keyspacesTableArns: pulumi.Output<string>[] = [];
   readonly keyspacesTableNames: string[] = [];
+  /** One DynamoDB table per feature view, named as Feast names it: `<project>.<view>`. */
+  readonly dynamodbTableArns: pulumi.Output<string>[] = [];
 
   constructor(name: string, args: FeatureStoresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-blueprint:features:FeatureStores", name, {}, opts);
@@ -137,6 +142,30 @@ export class FeatureStores extends pulumi.ComponentResource {
         this.keyspacesTableNames.push(tableName);
       }
       this.keyspace = keyspace.name;
+    }
+    if (args.dynamodb) {
+      for (const view of args.manifest.featureViews) {
+        const tableName = dynamoTableName(args.manifest.project, view.name);
+        const table = new aws.dynamodb.Table(
+          `${name}-${view.name}`,
+          {
+            name: tableName,
+            // Feast's DynamoDB layout: one item per entity, keyed by the hashed entity key.
+            hashKey: ENTITY_ID,
+            attributes: [{ name: ENTITY_ID, type: "S" }],
+            // On-demand: pay per request, nothing while idle, no capacity to plan.
+            billingMode: "PAY_PER_REQUEST",
+            pointInTimeRecovery: { enabled: args.dynamodb.pointInTimeRecovery },
+            // Encrypted with the account's AWS-managed DynamoDB key (not the AWS-owned default).
+            serverSideEncryption: { enabled: true },
+            // `materialize --ttl` writes expires_at; DynamoDB deletes expired items for free.
+            ttl: { attributeName: EXPIRES_AT, enabled: true },
+            tags: args.tags,
+          },
+          parent,
+        );
+        this.dynamodbTableArns.push(table.arn);
+      }
     }
     this.registerOutputs({ redisEndpoint: this.redisEndpoint, keyspace: this.keyspace });
   }

@@ -11,6 +11,7 @@ import { ModelArtifacts } from "./model-artifacts";
 import { ImageRepository } from "./image-repository";
 import { FeatureStores, KEYSPACES_PORT } from "./feature-stores";
 import { LoadBalancer } from "./load-balancer";
+import { ApiKeys } from "./api-keys";
 import { Observability } from "./observability";
 import { runtimePolicy } from "./runtime-policy";
 import { createComputeTarget } from "./compute";
@@ -30,6 +31,7 @@ const network = new Network(name, {
   natStrategy: config.natStrategy,
   region,
   cidrBlock: vpcCidrBlock,
+  dynamodbEndpoint: config.provisionDynamoDB,
   tags,
 });
 
@@ -51,10 +53,16 @@ const image = new ImageRepository(name, {
 const loadBalancer = new LoadBalancer(name, {
   vpcId: network.vpcId,
   vpcCidrBlock,
+  scheme: config.loadBalancer.scheme,
   publicSubnetIds: network.publicSubnetIds,
+  privateSubnetIds: network.privateSubnetIds,
   certificateArn: config.certificateArn,
   tags,
 });
+
+// Anyone on the internet can reach an internet-facing stack: the service then requires API keys.
+const apiKeys =
+  config.loadBalancer.scheme === "internet-facing" ? new ApiKeys(name, { keyIds: config.apiKeyIds, tags }) : undefined;
 
 const featureStores = new FeatureStores(name, {
   manifest,
@@ -63,6 +71,7 @@ const featureStores = new FeatureStores(name, {
   computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
   redis: config.provisionRedis ? config.redis : undefined,
   keyspaces: config.provisionKeyspaces ? config.keyspaces : undefined,
+  dynamodb: config.provisionDynamoDB ? config.dynamodb : undefined,
   tags,
 });
 
@@ -75,8 +84,8 @@ const observability = new Observability(name, {
 const identity = aws.getCallerIdentityOutput();
 const partition = aws.getPartitionOutput();
 const runtimePolicyJson = pulumi
-  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn])
-  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn]) =>
+  .all([identity.accountId, partition.partition, artifacts.bucketArn, featureStores.keyspace, featureStores.redisAuthSecretArn, apiKeys?.secretArn, pulumi.all(featureStores.dynamodbTableArns)])
+  .apply(([accountId, partitionName, bucketArn, keyspace, redisSecretArn, apiKeysSecretArn, dynamodbTableArns]) =>
     JSON.stringify(
       runtimePolicy({
         partition: partitionName,
@@ -87,19 +96,23 @@ const runtimePolicyJson = pulumi
         keyspace,
         keyspacesTables: featureStores.keyspacesTableNames,
         redisSecretArn,
+        apiKeysSecretArn,
+        // Only the tables the service reads; writes belong to the materializer's own principal.
+        dynamodbTableArns: config.featureStore === "dynamodb" ? dynamodbTableArns : [],
       }),
     ),
   );
 
 // The service's environment comes from its own config module; only the chosen store is wired.
 const environment = pulumi
-  .all([artifacts.modelUri, featureStores.redisEndpoint, featureStores.redisAuthSecretArn, featureStores.keyspace])
-  .apply(([modelUri, redisHost, redisSecretArn, keyspace]) => {
+  .all([artifacts.modelUri, featureStores.redisEndpoint, featureStores.redisAuthSecretArn, featureStores.keyspace, apiKeys?.secretArn])
+  .apply(([modelUri, redisHost, redisSecretArn, keyspace, apiKeysSecretArn]) => {
     const settings: DeploymentSettings = {
       modelUri,
       featureStore: config.featureStore,
       awsRegion: region,
       feastProject: manifest.project,
+      apiKeysSecretArn,
     };
     if (config.featureStore === "redis" && redisHost) {
       settings.redis = { host: redisHost, port: featureStores.redisPort ?? 6379, tls: true, authSecretArn: redisSecretArn };
@@ -116,6 +129,7 @@ const environment = pulumi
         sigV4: true,
       };
     }
+    if (config.featureStore === "dynamodb") settings.dynamodb = { consistentReads: false };
     return toEnvironment(settings);
   });
 
@@ -153,3 +167,6 @@ export const keyspace = featureStores.keyspace;
 export const computeTarget = config.computeTarget;
 export const apiEndpoint = target.apiEndpoint;
 export const logGroupName = observability.logGroupName;
+export const loadBalancerScheme = config.loadBalancer.scheme;
+/** Secrets Manager secret holding the API keys (internet-facing stacks): read a key from it to call the service. */
+export const apiKeysSecretArn = apiKeys?.secretArn;

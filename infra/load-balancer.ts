@@ -1,9 +1,10 @@
-// The one front door every target sits behind: an internet-facing ALB in the public subnets.
-// Until a target adds its forward rule, the serving listener answers 503.
+// The one front door every target sits behind: an ALB that is internal (private subnets, callers
+// inside the VPC) or internet-facing (public subnets, HTTPS only). Until a target adds its forward
+// rule for the inference routes, the serving listener answers 404; nothing else is ever forwarded.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { HEALTH_PATH, PORT } from "../service/src/config";
-import { ALB_IDLE_TIMEOUT_SECONDS } from "./config";
+import { ADMIN_PORT, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../service/src/config";
+import { ALB_IDLE_TIMEOUT_SECONDS, type LoadBalancerScheme } from "./config";
 
 /** ALB and target group names are at most 32 characters; Pulumi appends an 8-character suffix. */
 export const ALB_NAME_MAX = 32;
@@ -21,12 +22,21 @@ export function targetGroupHealthCheck(): aws.types.input.lb.TargetGroupHealthCh
   };
 }
 
+/** The listener's answer to a path it does not forward, in the service's error shape. */
+export function notServedBody(): string {
+  return JSON.stringify({ error: `not found: this load balancer serves only ${PUBLIC_PATH_PATTERNS.join(", ")}` });
+}
+
 export interface LoadBalancerArgs {
   vpcId: pulumi.Input<string>;
-  /** The VPC's CIDR: the ALB sends only inside it (service port or an EKS node port). */
+  /** The VPC's CIDR: the ALB sends only inside it; an internal ALB and the admin port admit only it. */
   vpcCidrBlock: string;
+  scheme: LoadBalancerScheme;
+  /** Where an internet-facing ALB lives. */
   publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** With a certificate: HTTPS on 443 and HTTP redirected to it. */
+  /** Where an internal ALB lives. */
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** With a certificate: HTTPS on 443 and HTTP redirected to it. Required when internet-facing. */
   certificateArn?: string;
   tags?: Record<string, string>;
 }
@@ -41,6 +51,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
   /** The listener that serves traffic (HTTPS when a certificate is configured). */
   readonly listenerArn: pulumi.Output<string>;
   readonly https: boolean;
+  readonly scheme: LoadBalancerScheme;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-blueprint:lb:LoadBalancer", name, {}, opts);
@@ -50,18 +61,30 @@ export class LoadBalancer extends pulumi.ComponentResource {
         `LoadBalancer ${name}: "${albName}" plus Pulumi's ${AUTONAME_SUFFIX_LENGTH}-character suffix exceeds the ALB's ${ALB_NAME_MAX}-character name limit; use a name of at most ${ALB_NAME_MAX - AUTONAME_SUFFIX_LENGTH - (albName.length - name.length)} characters`,
       );
     }
+    const internetFacing = args.scheme === "internet-facing";
+    if (internetFacing && !args.certificateArn) {
+      throw new Error(`LoadBalancer ${name}: an internet-facing ALB needs certificateArn (HTTPS); API keys must not cross the internet in clear`);
+    }
     const parent = { parent: this };
-    const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, { vpcId: args.vpcId, description: "ALB: 80/443 from the internet", tags: args.tags }, parent);
+    const callers = internetFacing ? "the internet" : "the VPC";
+    const albSg = new aws.ec2.SecurityGroup(`${name}-alb`, { vpcId: args.vpcId, description: `ALB: 80/443 from ${callers}`, tags: args.tags }, parent);
     const computeSg = new aws.ec2.SecurityGroup(
       `${name}-compute`,
-      { vpcId: args.vpcId, description: "Inference service: the service port from the ALB only", tags: args.tags },
+      { vpcId: args.vpcId, description: "Inference service: the service port from the ALB, the admin port from the VPC", tags: args.tags },
       parent,
     );
     // Standalone rules (no inline ones), so targets can add theirs without the two fighting.
     for (const port of [80, 443]) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-alb-in-${port}`,
-        { securityGroupId: albSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: port, toPort: port, description: `HTTP${port === 443 ? "S" : ""} from the internet` },
+        {
+          securityGroupId: albSg.id,
+          cidrIpv4: internetFacing ? "0.0.0.0/0" : args.vpcCidrBlock,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `HTTP${port === 443 ? "S" : ""} from ${callers}`,
+        },
         parent,
       );
     }
@@ -75,7 +98,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
       { securityGroupId: computeSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: PORT, toPort: PORT, description: "service port from the ALB" },
       parent,
     );
-    // The service reaches S3, ECR, Keyspaces, Secrets Manager and Redis; nothing reaches it but the ALB.
+    // Metrics, OpenAPI and raw features: scrapers and operators inside the VPC, never the ALB.
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-compute-admin`,
+      { securityGroupId: computeSg.id, cidrIpv4: args.vpcCidrBlock, ipProtocol: "tcp", fromPort: ADMIN_PORT, toPort: ADMIN_PORT, description: "admin port from inside the VPC" },
+      parent,
+    );
+    // The service reaches S3, ECR, Keyspaces, Secrets Manager and Redis; only the ALB reaches its service port.
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-compute-out`,
       { securityGroupId: computeSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1", description: "AWS APIs, Redis, Keyspaces" },
@@ -86,8 +115,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
       albName,
       {
         loadBalancerType: "application",
-        internal: false,
-        subnets: args.publicSubnetIds,
+        internal: !internetFacing,
+        subnets: internetFacing ? args.publicSubnetIds : args.privateSubnetIds,
         securityGroups: [albSg.id],
         idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
         dropInvalidHeaderFields: true,
@@ -95,9 +124,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Every path but the inference routes (admin routes, /readyz) ends here, saying what is served.
     const unavailable: aws.types.input.lb.ListenerDefaultAction = {
       type: "fixed-response",
-      fixedResponse: { contentType: "application/json", statusCode: "503", messageBody: '{"error":"no compute target registered"}' },
+      fixedResponse: { contentType: "application/json", statusCode: "404", messageBody: notServedBody() },
     };
     let serving: aws.lb.Listener;
     if (args.certificateArn) {
@@ -139,6 +169,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.computeSecurityGroupId = computeSg.id;
     this.listenerArn = serving.arn;
     this.https = args.certificateArn !== undefined;
+    this.scheme = args.scheme;
     this.registerOutputs({ dnsName: this.dnsName, listenerArn: this.listenerArn });
   }
 }

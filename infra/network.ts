@@ -11,6 +11,8 @@ export interface NetworkArgs {
   /** The region's S3 service name for the gateway endpoint, e.g. com.amazonaws.us-east-1.s3. */
   region: string;
   cidrBlock?: string;
+  /** Also a DynamoDB gateway endpoint, so feature reads from the private subnets skip NAT. */
+  dynamodbEndpoint?: boolean;
   tags?: Record<string, string>;
 }
 
@@ -71,6 +73,19 @@ export class Network extends pulumi.ComponentResource {
       { parent: this },
     );
     this.s3EndpointId = s3Endpoint.id;
+    if (args.dynamodbEndpoint) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-dynamodb`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${args.region}.dynamodb`,
+          vpcEndpointType: "Gateway",
+          routeTableIds: privateRouteTables.ids,
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
   }
 }

@@ -1,5 +1,5 @@
 // What the running service may do in AWS, and nothing more: read its model version, read its
-// feature tables, read the Redis auth token. Every target attaches this one document.
+// feature tables, read the Redis auth token and the API keys. Every target attaches this one document.
 
 export interface RuntimePolicyScope {
   partition: string;
@@ -11,6 +11,10 @@ export interface RuntimePolicyScope {
   keyspace?: string;
   keyspacesTables: string[];
   redisSecretArn?: string;
+  /** The service's API keys (internet-facing stacks). */
+  apiKeysSecretArn?: string;
+  /** DynamoDB feature tables the service reads (GetItem/BatchGetItem only). */
+  dynamodbTableArns?: string[];
 }
 
 interface Statement {
@@ -58,8 +62,14 @@ export function runtimePolicy(s: RuntimePolicyScope): PolicyDocument {
       Resource: [`arn:${s.partition}:cassandra:${s.region}:${s.accountId}:/keyspace/system*`],
     });
   }
+  if (s.dynamodbTableArns && s.dynamodbTableArns.length > 0) {
+    statements.push({ Sid: "ReadDynamoDBFeatureTables", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem"], Resource: s.dynamodbTableArns });
+  }
   if (s.redisSecretArn) {
     statements.push({ Sid: "ReadRedisAuthToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [s.redisSecretArn] });
+  }
+  if (s.apiKeysSecretArn) {
+    statements.push({ Sid: "ReadApiKeys", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [s.apiKeysSecretArn] });
   }
   return { Version: "2012-10-17", Statement: statements };
 }

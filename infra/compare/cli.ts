@@ -10,8 +10,7 @@ import { compareStacks, workloadFor, type TrafficOverrides } from "./comparison"
 import { CostModelError, optionsFor, priceOption } from "./cost-model";
 import { CompareError } from "./errors";
 import { loadPrices, PriceTableError, type PriceTable } from "./prices";
-import { estimateTable, workloadLine } from "./report";
-import { comparisonText } from "./report";
+import { comparisonReport, estimateTable, workloadLine, type ReportFormat } from "./report";
 import { readStacks, STACKS_DIR, type Stack } from "./stacks";
 import { readUsageFile, type UsageFile } from "./usage-file";
 import { DEFAULT_HOURS_PER_MONTH, LIMITS, type Month } from "./workload";
@@ -19,13 +18,15 @@ import { DEFAULT_HOURS_PER_MONTH, LIMITS, type Month } from "./workload";
 export const DEFAULT_CHART = "cost-vs-rps.svg";
 
 const USAGE = `usage:
-  npm run compare [-- --rps N] [--duration-ms N] [--stack NAME ...] [--stacks DIR] [--usage FILE]
-                  [--prices FILE] [--hours-per-month N] [--max-rps N] [--chart PATH | --no-chart] [--json]
-  npm run cost -- <lambda|fargate|ec2|eks> (--rps N | --requests-per-month N | --usage FILE)
+  npm run compare [-- --rps N] [--peak-rps N] [--duration-ms N] [--stack NAME ...] [--stacks DIR] [--usage FILE]
+                  [--prices FILE] [--hours-per-month N] [--as-of YYYY-MM-DD] [--max-rps N] [--chart PATH | --no-chart]
+                  [--detail] [--format text|markdown | --json]
+  npm run cost -- <lambda|fargate|ec2|eks> (--rps N | --requests-per-month N | --usage FILE) [--peak-rps N]
                   [--duration-ms N] [--active-hours N] [--per-task-rps N] [--architecture x86_64|arm64]
                   [--memory-mb N] [--cpu N] [--instance-type T] [--spot-percent N] [--provisioned-concurrency N]
                   [--min-count N] [--nat none|single|onePerAz] [--feature-store embedded|redis|keyspaces]
-                  [--redis-node T] [--free-tier] [--prices FILE] [--hours-per-month N] [--json]`;
+                  [--redis-node T] [--free-tier] [--prices FILE] [--hours-per-month N] [--as-of YYYY-MM-DD]
+                  [--format text|markdown | --json]`;
 
 /** A numeric flag, refused when it is not a number in range. */
 function numberFlag(name: string, value: string | undefined, min: number, max: number, integer = false): number | undefined {
@@ -47,6 +48,9 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>)
 
 const common = {
   rps: { type: "string" },
+  "peak-rps": { type: "string" },
+  "as-of": { type: "string" },
+  format: { type: "string" },
   "duration-ms": { type: "string" },
   usage: { type: "string" },
   prices: { type: "string" },
@@ -55,14 +59,25 @@ const common = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function month(v: string | undefined, usage: UsageFile | undefined): Month {
-  return { hours: numberFlag("hours-per-month", v, 1, LIMITS.hoursPerMonth) ?? usage?.hoursPerMonth ?? DEFAULT_HOURS_PER_MONTH };
+/** The month priced: its length, and the day it is priced as of (today unless --as-of says). */
+function month(values: Record<string, unknown>, usage: UsageFile | undefined): Month {
+  const asOf = (values["as-of"] as string | undefined) ?? new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new CompareError(`--as-of "${asOf}": expected a date YYYY-MM-DD`);
+  return { hours: numberFlag("hours-per-month", values["hours-per-month"] as string | undefined, 1, LIMITS.hoursPerMonth) ?? usage?.hoursPerMonth ?? DEFAULT_HOURS_PER_MONTH, asOf };
+}
+
+function reportFormat(values: Record<string, unknown>): ReportFormat {
+  const f = (values.format as string | undefined) ?? "text";
+  if (f !== "text" && f !== "markdown") throw new CompareError(`--format "${f}": expected text or markdown (or --json for the plain objects)`);
+  if (values.json && values.format !== undefined) throw new CompareError("pass --format or --json, not both");
+  return f;
 }
 
 function trafficFlags(values: Record<string, unknown>): TrafficOverrides {
   return {
     requestsPerSecond: numberFlag("rps", values.rps as string | undefined, 0, LIMITS.requestsPerSecond),
     meanDurationMs: numberFlag("duration-ms", values["duration-ms"] as string | undefined, 0.001, LIMITS.meanDurationMs),
+    peakRequestsPerSecond: numberFlag("peak-rps", values["peak-rps"] as string | undefined, 0, LIMITS.requestsPerSecond),
   };
 }
 
@@ -74,11 +89,13 @@ export async function compareCommand(argv: string[], print: (s: string) => void)
     "max-rps": { type: "string" },
     chart: { type: "string" },
     "no-chart": { type: "boolean" },
+    detail: { type: "boolean" },
   });
   if (values.help) return print(USAGE);
   if (positionals.length > 0) throw new CompareError(`compare takes no positional arguments, got ${positionals.join(" ")}\n${USAGE}`);
+  const format = reportFormat(values);
   const usage = values.usage ? readUsageFile(values.usage as string) : undefined;
-  const m = month(values["hours-per-month"] as string | undefined, usage);
+  const m = month(values, usage);
   const prices = loadPrices(values.prices as string | undefined);
   const stacks = readStacks((values.stacks as string | undefined) ?? STACKS_DIR, values.stack as string[] | undefined);
   const maxRps = numberFlag("max-rps", values["max-rps"] as string | undefined, 1, LIMITS.requestsPerSecond) ?? 5000;
@@ -89,9 +106,9 @@ export async function compareCommand(argv: string[], print: (s: string) => void)
     chartPath = path.resolve((values.chart as string | undefined) ?? DEFAULT_CHART);
     const svg = await renderSvg({
       title: "Monthly cost against request rate",
-      subtitle: `${prices.region} prices of ${prices.retrieved}; each stack's sizing, duration and requests per task`,
+      subtitle: `${prices.region} prices of ${prices.retrieved}, as of ${comparison.prices.asOf}; each stack's sizing, duration and requests per task`,
       series: comparison.series,
-      crossovers: comparison.crossovers,
+      crossovers: comparison.groups.flatMap((g) => g.crossovers.map((x) => ({ ...x, group: g.title.replace(/^Feature store: /, "") }))),
     });
     fs.mkdirSync(path.dirname(chartPath), { recursive: true });
     fs.writeFileSync(chartPath, svg);
@@ -101,7 +118,7 @@ export async function compareCommand(argv: string[], print: (s: string) => void)
     void series;
     return print(JSON.stringify({ ...rest, chart: chartPath }, null, 2));
   }
-  print(comparisonText(comparison, chartPath));
+  print(comparisonReport(comparison, { format, detail: values.detail === true, chartPath }));
   if (regions.size > 0) print(`\nnote: stacks deploy to ${[...regions].join(", ")} but the prices are ${prices.region}'s; pass --prices <file> for that region`);
 }
 
@@ -175,8 +192,9 @@ export function costCommand(argv: string[], print: (s: string) => void): void {
   if (!(COMPUTE_TARGETS as readonly string[]).includes(target)) throw new CompareError(`unknown target "${target}": expected one of ${COMPUTE_TARGETS.join(", ")}`);
   if (extra.length > 0) throw new CompareError(`cost takes one target, got also ${extra.join(" ")}`);
   const kind = target as ComputeTargetKind;
+  const format = reportFormat(values);
   const usage = values.usage ? readUsageFile(values.usage as string) : undefined;
-  const m = month(values["hours-per-month"] as string | undefined, usage);
+  const m = month(values, usage);
   const prices = loadPrices(values.prices as string | undefined);
   let config;
   try {
@@ -209,10 +227,10 @@ export function costCommand(argv: string[], print: (s: string) => void): void {
   const workload = workloadFor(stack, mergedUsage, flags, m);
   const estimates = optionsFor(kind).map((o) => priceOption(o, workload, config, m, prices));
   if (values.json) {
-    return print(JSON.stringify({ prices: { region: prices.region, retrieved: prices.retrieved }, hoursPerMonth: m.hours, workload, estimates }, null, 2));
+    return print(JSON.stringify({ prices: { region: prices.region, retrieved: prices.retrieved, asOf: m.asOf }, hoursPerMonth: m.hours, workload, estimates }, null, 2));
   }
-  print(`${kind}: ${workloadLine(workload)}; ${prices.region} prices of ${prices.retrieved}, ${m.hours}-hour month\n`);
-  print(estimates.map(estimateTable).join("\n\n"));
+  print(`${kind}: ${workloadLine(workload)}; ${prices.region} prices of ${prices.retrieved}, ${m.hours}-hour month, as of ${m.asOf}\n`);
+  print(estimates.map((e) => estimateTable(e, format)).join("\n\n"));
 }
 
 /** Runs a command; returns the exit code (2 for anything the user can fix). */

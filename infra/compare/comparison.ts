@@ -1,11 +1,15 @@
 // `npm run compare` without the terminal: every stack priced at its traffic profile, the curves of
-// cost against request rate, and the rates where the cheapest option changes.
-import type { Estimate, PricedOption } from "./bill";
+// cost against request rate, and the rates where the cheapest option changes. Options are compared
+// only with options that serve from the same feature store: a compute choice and a feature-store
+// choice are different decisions, and mixing them would rank Keyspaces against Redis as if it
+// were a compute target.
+import { FEATURE_STORE_LABELS, OPTION_LABELS, type Estimate, type FeatureStoreKind, type PricedOption } from "./bill";
 import type { ChartSeries } from "./chart";
 import { optionsFor, priceOption } from "./cost-model";
-import { cheapestChanges, firstRateAbove, logGrid, type CostCurve, type Crossover } from "./crossover";
+import { cheapestChanges, logGrid, rangesAbove, type CostCurve, type Crossover, type RateRange } from "./crossover";
 import { CompareError } from "./errors";
-import type { PriceTable } from "./prices";
+import type { TrafficProfile } from "../config";
+import { unconfirmedFigures, type PriceTable } from "./prices";
 import type { Stack } from "./stacks";
 import type { UsageFile } from "./usage-file";
 import { USAGE_DEFAULTS, workloadProblems, type Month, type Workload } from "./workload";
@@ -13,6 +17,7 @@ import { USAGE_DEFAULTS, workloadProblems, type Month, type Workload } from "./w
 export interface TrafficOverrides {
   requestsPerSecond?: number;
   meanDurationMs?: number;
+  peakRequestsPerSecond?: number;
 }
 
 export interface StackEstimate {
@@ -22,14 +27,30 @@ export interface StackEstimate {
   estimates: Estimate[];
 }
 
+/** How one Lambda option fares against another option of the same feature store. */
+export interface LambdaVersus {
+  lambda: string;
+  other: string;
+  /** Where the Lambda option costs more; empty when it never does in the range. */
+  costsMore: RateRange[];
+}
+
+export interface StoreGroup {
+  featureStore: FeatureStoreKind;
+  title: string;
+  /** Curve names (`stack: label`) in this group. */
+  options: string[];
+  /** Where the cheapest option of the group changes, searched between minRps and maxRps. */
+  crossovers: Crossover[];
+  lambdaVersus: LambdaVersus[];
+}
+
 export interface Comparison {
-  prices: { region: string; retrieved: string };
+  /** `unconfirmed`: the figures marked "check" in the price table. */
+  prices: { region: string; retrieved: string; asOf: string; unconfirmed: string[] };
   hoursPerMonth: number;
   stacks: StackEstimate[];
-  /** Where the cheapest option changes, searched between minRps and maxRps. */
-  crossovers: Crossover[];
-  /** For each container option: the rate above which Lambda (behind the ALB) costs more. */
-  lambdaLosesTo: { option: string; requestsPerSecond: number | undefined }[];
+  groups: StoreGroup[];
   range: { minRps: number; maxRps: number };
   series: ChartSeries[];
 }
@@ -37,14 +58,16 @@ export interface Comparison {
 /** The workload a stack is priced at: its traffic block, then the usage file, then flags. */
 export function workloadFor(stack: Stack, usage: UsageFile | undefined, flags: TrafficOverrides, month: Month): Workload {
   const t = usage?.traffic ?? {};
-  const traffic = { ...stack.config.traffic };
+  const traffic: TrafficProfile & Pick<Workload, "peakRequestsPerSecond"> = { ...stack.config.traffic };
   if (t.meanDurationMs !== undefined) traffic.meanDurationMs = t.meanDurationMs;
   if (t.activeHoursPerDay !== undefined) traffic.activeHoursPerDay = t.activeHoursPerDay;
   if (t.requestsPerTaskPerSecond !== undefined) traffic.requestsPerTaskPerSecond = t.requestsPerTaskPerSecond;
   if (t.requestsPerSecond !== undefined) traffic.requestsPerSecond = t.requestsPerSecond;
   if (t.requestsPerMonth !== undefined) traffic.requestsPerSecond = perSecond(t.requestsPerMonth, traffic.activeHoursPerDay, month);
+  if (t.peakRequestsPerSecond !== undefined) traffic.peakRequestsPerSecond = t.peakRequestsPerSecond;
   if (flags.requestsPerSecond !== undefined) traffic.requestsPerSecond = flags.requestsPerSecond;
   if (flags.meanDurationMs !== undefined) traffic.meanDurationMs = flags.meanDurationMs;
+  if (flags.peakRequestsPerSecond !== undefined) traffic.peakRequestsPerSecond = flags.peakRequestsPerSecond;
   if (!stack.statesTraffic && usage?.traffic === undefined && flags.requestsPerSecond === undefined) {
     throw new CompareError(`stack "${stack.name}" (${stack.file}) has no traffic profile: add "inference-blueprint:traffic" (requestsPerSecond, meanDurationMs, activeHoursPerDay, requestsPerTaskPerSecond), or pass --rps or --usage`);
   }
@@ -61,6 +84,19 @@ export function perSecond(requestsPerMonth: number, activeHoursPerDay: number, m
   return requestsPerMonth / activeSeconds;
 }
 
+/** The same workload at another mean rate; a stated peak keeps its ratio to the mean. */
+export function atRate(w: Workload, rps: number): Workload {
+  const peakRatio = w.peakRequestsPerSecond !== undefined && w.requestsPerSecond > 0 ? w.peakRequestsPerSecond / w.requestsPerSecond : undefined;
+  return { ...w, requestsPerSecond: rps, ...(peakRatio !== undefined ? { peakRequestsPerSecond: rps * peakRatio } : {}) };
+}
+
+/** One stack's option within its feature-store group, e.g. "ECS Fargate (fargate-prod)". */
+export function curveName(stack: string, option: PricedOption): string {
+  return `${OPTION_LABELS[option]} (${stack})`;
+}
+
+const LAMBDA_OPTIONS: readonly PricedOption[] = ["lambda-alb", "lambda-httpapi"];
+
 export function compareStacks(
   stacks: Stack[],
   usage: UsageFile | undefined,
@@ -75,40 +111,89 @@ export function compareStacks(
     return { stack, workload, estimates };
   });
 
-  // One curve per option; the first stack of a target stands for it.
-  const curves: Record<string, CostCurve> = {};
-  const byOption = new Map<PricedOption, string>();
+  // One curve per stack and option; the step costs (whole tasks) are kept as the chart's steps.
+  const curves = new Map<string, { label: string; curve: CostCurve; featureStore: FeatureStoreKind; option: PricedOption; stack: Stack; workload: Workload }>();
   for (const { stack, workload, estimates } of priced) {
     for (const e of estimates) {
-      const name = priced.filter((p) => p.stack.config.computeTarget === stack.config.computeTarget).length > 1 ? `${e.label} (${stack.name})` : e.label;
-      if (curves[name]) continue;
-      curves[name] = (rps: number) => priceOption(e.option, { ...workload, requestsPerSecond: rps }, stack.config, month, prices).totalUsd;
-      if (!byOption.has(e.option)) byOption.set(e.option, name);
+      curves.set(`${curveName(stack.name, e.option)} · ${e.featureStore}`, {
+        label: curveName(stack.name, e.option),
+        curve: (rps: number) => priceOption(e.option, atRate(workload, rps), stack.config, month, prices).totalUsd,
+        featureStore: e.featureStore,
+        option: e.option,
+        stack,
+        workload,
+      });
     }
   }
   const grid = logGrid(range.minRps, range.maxRps, range.points);
-  const crossovers = cheapestChanges(curves, grid);
-  const lambdaName = byOption.get("lambda-alb");
-  const lambdaLosesTo = lambdaName
-    ? (["fargate", "ec2", "eks", "lambda-httpapi"] as const)
-        .filter((o) => byOption.has(o))
-        .map((o) => {
-          const other = byOption.get(o) as string;
-          return { option: other, requestsPerSecond: firstRateAbove(curves[lambdaName] as CostCurve, curves[other] as CostCurve, grid) };
-        })
-    : [];
-  const chartGrid = logGrid(range.minRps, range.maxRps, 60);
-  const series = Object.entries(curves).map(([name, curve]) => ({
-    name,
-    points: chartGrid.map((rps) => ({ requestsPerSecond: rps, usd: curve(rps) })),
+  const stores = [...new Set([...curves.values()].map((c) => c.featureStore))];
+  const groups: StoreGroup[] = stores.map((featureStore) => {
+    const members = [...curves.values()].filter((c) => c.featureStore === featureStore).map((c) => [c.label, c] as const);
+    const groupCurves = Object.fromEntries(members.map(([name, c]) => [name, c.curve]));
+    const lambdaVersus: LambdaVersus[] = [];
+    for (const [lambda, l] of members) {
+      if (l.option !== "lambda-alb") continue;
+      for (const [other, o] of members) {
+        if (LAMBDA_OPTIONS.includes(o.option)) continue;
+        lambdaVersus.push({ lambda, other, costsMore: rangesAbove(l.curve, o.curve, grid) });
+      }
+    }
+    return {
+      featureStore,
+      title: `Feature store: ${FEATURE_STORE_LABELS[featureStore]}`,
+      options: members.map(([name]) => name),
+      crossovers: members.length > 1 ? cheapestChanges(groupCurves, grid) : [],
+      lambdaVersus,
+    };
+  });
+
+  const series: ChartSeries[] = [...curves.values()].map((c) => ({
+    name: `${OPTION_LABELS[c.option]} · ${FEATURE_STORE_LABELS[c.featureStore]} (${c.stack.name})`,
+    featureStore: c.featureStore,
+    points: chartPoints(c.curve, range.minRps, range.maxRps),
+    capacityLimit: capacityLimit(c.option, c.stack, c.workload),
   }));
   return {
-    prices: { region: prices.region, retrieved: prices.retrieved },
+    prices: { region: prices.region, retrieved: prices.retrieved, asOf: month.asOf ?? prices.retrieved, unconfirmed: unconfirmedFigures(prices) },
     hoursPerMonth: month.hours,
     stacks: priced.map(({ stack, workload, estimates }) => ({ stack: stack.name, target: stack.config.computeTarget, workload, estimates })),
-    crossovers,
-    lambdaLosesTo,
+    groups,
     range: { minRps: range.minRps, maxRps: range.maxRps },
     series,
   };
+}
+
+/**
+ * Points for a step curve: a log grid plus, at every step in cost (a task, instance or node added
+ * whole), the rates just before and at the step, so the chart draws steps and not slopes between
+ * samples. Each interval is narrowed to its steepest part; a rise that survives a 1e-5 relative
+ * width is a step, not the per-request slope.
+ */
+function chartPoints(curve: CostCurve, minRps: number, maxRps: number): { requestsPerSecond: number; usd: number }[] {
+  const grid = logGrid(minRps, maxRps, 200);
+  const points = [{ requestsPerSecond: grid[0] as number, usd: curve(grid[0] as number) }];
+  for (const rps of grid.slice(1)) {
+    const prev = points[points.length - 1] as { requestsPerSecond: number; usd: number };
+    let lo = prev.requestsPerSecond;
+    let hi = rps;
+    while (hi / lo - 1 > 1e-5) {
+      const mid = Math.sqrt(lo * hi);
+      const cm = curve(mid);
+      if (cm - curve(lo) >= curve(hi) - cm) hi = mid;
+      else lo = mid;
+    }
+    const [atLo, atHi] = [curve(lo), curve(hi)];
+    if (atHi - atLo > 0.5) points.push({ requestsPerSecond: lo, usd: atLo }, { requestsPerSecond: hi, usd: atHi });
+    points.push({ requestsPerSecond: rps, usd: curve(rps) });
+  }
+  return points;
+}
+
+/** The rate above which a container option needs more tasks than its autoscaling maximum allows. */
+function capacityLimit(option: PricedOption, stack: Stack, w: Workload): { requestsPerSecond: number; setting: string } | undefined {
+  const peakRatio = w.peakRequestsPerSecond !== undefined && w.requestsPerSecond > 0 ? w.peakRequestsPerSecond / w.requestsPerSecond : 1;
+  const c = stack.config;
+  const max = option === "fargate" ? c.fargate.scaling.maxCount : option === "ec2" ? c.ec2.scaling.maxCount : option === "eks" ? c.eks.scaling.maxCount : undefined;
+  if (max === undefined) return undefined;
+  return { requestsPerSecond: (max * w.requestsPerTaskPerSecond) / peakRatio, setting: `${option}.scaling.maxCount ${max}` };
 }

@@ -147,13 +147,100 @@ export function tasksFor(rps: number, perTask: number, minCount: number): number
   return Math.max(minCount, Math.ceil(rps / perTask - 1e-9));
 }
 
-function instanceSpec(p: PriceTable, type: string) {
+type InstanceSpec = PriceTable["ec2"]["instances"][string];
+
+function instanceSpec(p: PriceTable, type: string): InstanceSpec {
   const spec = p.ec2.instances[type];
   if (!spec) {
     throw new CostModelError(`instance type "${type}" has no price in the ${p.region} table; expected one of ${Object.keys(p.ec2.instances).join(", ")} (add it with --prices)`);
   }
   return spec;
 }
+
+export interface Packing {
+  perInstance: number;
+  /** The resource that runs out first. */
+  limitedBy: "CPU" | "memory" | "network interfaces" | "pod IPs";
+}
+
+function tightest(limits: [Packing["limitedBy"], number][]): Packing {
+  const [limitedBy, perInstance] = limits.reduce((a, b) => (b[1] < a[1] ? b : a));
+  return { perInstance: Math.max(0, Math.floor(perInstance)), limitedBy };
+}
+
+/**
+ * awsvpc tasks one ECS container instance hosts: by CPU units, memory (less the agent's), and
+ * network interfaces, one of which is the instance's own (the program does not turn on ENI
+ * trunking, so every task takes a whole interface).
+ */
+export function ecsTasksPerInstance(spec: InstanceSpec, cpu: number, memoryMb: number): Packing {
+  return tightest([
+    ["CPU", (spec.vcpu * 1024) / cpu],
+    ["memory", (spec.memoryMib - ECS_RESERVED_MEMORY_MIB) / memoryMb],
+    ["network interfaces", spec.networkInterfaces - 1],
+  ]);
+}
+
+/** The VPC CNI's pod limit (ENIs × (IPs per ENI − 1) + 2), less the aws-node and kube-proxy DaemonSet pods. */
+export const EKS_DAEMONSET_PODS = 2;
+
+export function eksPodsPerNode(spec: InstanceSpec, cpuMillis: number, memoryMb: number): Packing {
+  const maxPods = spec.networkInterfaces * (spec.ipv4PerInterface - 1) + 2;
+  return tightest([
+    ["CPU", (spec.vcpu * 1000 - EKS_NODE_RESERVED_CPU_MILLI) / cpuMillis],
+    ["memory", (spec.memoryMib - EKS_NODE_RESERVED_MEMORY_MIB) / memoryMb],
+    ["pod IPs", maxPods - EKS_DAEMONSET_PODS],
+  ]);
+}
+
+// ---- EKS support --------------------------------------------------------------------------
+
+export interface EksSupport {
+  extended: boolean;
+  /** Undefined when the version is not in the price table's calendar. */
+  endOfStandardSupport: string | undefined;
+}
+
+/** Whether `version` is past its end of standard support on `asOf` (YYYY-MM-DD). */
+export function eksSupport(version: string, asOf: string, p: PriceTable): EksSupport {
+  const end = p.eks.kubernetesVersions.endOfStandardSupport[version];
+  return { extended: end !== undefined && asOf >= end, endOfStandardSupport: end };
+}
+
+// ---- Burstable instances ------------------------------------------------------------------
+
+/**
+ * T instances launch in unlimited mode: CPU above the baseline is billed as surplus credits.
+ * Credits earned in quiet hours pay for busy hours first (a monthly balance; AWS settles it
+ * within 24 h, so traffic concentrated in a few days costs more than this).
+ */
+function surplusCredits(type: string, spec: InstanceSpec, busyVcpu: number, instanceHours: number, s: Shared, p: PriceTable): { lines: CostLine[]; warnings: string[] } {
+  if (spec.baselinePercent === undefined) return { lines: [], warnings: [] };
+  const used = busyVcpu * s.activeHours;
+  const earned = instanceHours * spec.vcpu * (spec.baselinePercent / 100);
+  const surplus = Math.max(0, used - earned);
+  if (surplus === 0) return { lines: [], warnings: [] };
+  const rate = p.ec2.surplusCreditVcpuHour[spec.architecture];
+  const fixed = Object.entries(p.ec2.instances).find(([, t]) => t.baselinePercent === undefined && t.architecture === spec.architecture && t.vcpu >= spec.vcpu)?.[0];
+  return {
+    lines: [line("EC2", `${type} surplus CPU credits`, surplus, "vCPU-h", atRate(rate, surplus))],
+    warnings: [
+      `${type} runs above its ${spec.baselinePercent}% CPU baseline: ${Math.round(surplus)} surplus vCPU-hours a month are billed as T unlimited credits${fixed ? `; for steady load a non-burstable type (e.g. ${fixed}) may cost less` : ""}`,
+    ],
+  };
+}
+
+// ---- Network ------------------------------------------------------------------------------
+
+/** Services an interface endpoint can take off the NAT gateway. */
+export type InterfaceService = "logs" | "cassandra";
+
+/**
+ * The VPC endpoints the program creates (infra/network.ts): S3 through a gateway endpoint (free,
+ * so model downloads never cross NAT) and no interface endpoints, so CloudWatch Logs from the
+ * containers and Keyspaces go through NAT.
+ */
+export const PROGRAM_ENDPOINTS: readonly InterfaceService[] = [];
 
 // ---- One option -----------------------------------------------------------------------------
 
@@ -163,21 +250,67 @@ interface Shared {
   requests: number;
 }
 
-function sharedServices(w: Workload, pl: Platform, s: Shared, p: PriceTable): CostLine[] {
+/** CloudWatch alarms the program creates (infra/observability.ts: ALB 5xx, target 5xx, p99). */
+export const PROGRAM_ALARMS = 3;
+
+interface PlatformContext {
+  /** Whether clients reach the stack over the internet (public IPv4, data transfer out). */
+  publicFrontDoor: "alb" | "httpapi" | "none";
+  /** Whether the service's logs leave the compute through the VPC (ECS awslogs) and reach CloudWatch. */
+  containerLogs: "vpc" | "lambda" | "none";
+  endpoints: readonly InterfaceService[];
+}
+
+function platformLines(w: Workload, pl: Platform, s: Shared, ctx: PlatformContext, p: PriceTable): { lines: CostLine[]; notes: string[] } {
   const lines: CostLine[] = [];
+  const notes: string[] = [];
+  const hours = s.month.hours;
+  const logGb = ctx.containerLogs === "none" ? 0 : (s.requests * w.logBytesPerRequest) / 1e9;
+  const featureGb = (s.requests * w.featureBytesPerRequest) / 1e9;
   const gateways = pl.natStrategy === "none" ? 0 : pl.natStrategy === "single" ? 1 : pl.availabilityZones;
+
+  // Through NAT: what has no endpoint. An interface endpoint bills its hours in every AZ and its GB.
+  const viaEndpoint = (service: InterfaceService) => ctx.endpoints.includes(service);
+  const natParts: [string, number][] = [["image pulls and AWS APIs", w.natGbPerMonth]];
+  const endpointParts: [string, number][] = [];
+  if (ctx.containerLogs === "vpc") (viaEndpoint("logs") ? endpointParts : natParts).push(["container logs to CloudWatch", logGb]);
+  if (pl.featureStore === "keyspaces") (viaEndpoint("cassandra") ? endpointParts : natParts).push(["Keyspaces reads", featureGb]);
   if (gateways > 0) {
-    const hours = gateways * s.month.hours;
-    lines.push(line("NAT gateway", "hours", hours, "h", atRate(p.nat.hour, hours)));
-    lines.push(line("NAT gateway", "data processed", w.natGbPerMonth, "GB", atRate(p.nat.gbProcessed, w.natGbPerMonth)));
+    const natHours = gateways * hours;
+    const natGb = natParts.reduce((sum, [, gb]) => sum + gb, 0);
+    lines.push(line("NAT gateway", "hours", natHours, "h", atRate(p.nat.hour, natHours)));
+    lines.push(line("NAT gateway", "data processed", natGb, "GB", atRate(p.nat.gbProcessed, natGb)));
+    notes.push(`NAT data: ${natParts.map(([what, gb]) => `${formatGb(gb)} GB ${what}`).join(" + ")}`);
   }
+  if (ctx.endpoints.length > 0) {
+    const endpointHours = ctx.endpoints.length * pl.availabilityZones * hours;
+    const endpointGb = endpointParts.reduce((sum, [, gb]) => sum + gb, 0);
+    lines.push(line("VPC endpoints", `interface endpoint hours (${ctx.endpoints.join(", ")})`, endpointHours, "h", atRate(p.vpc.interfaceEndpointHour, endpointHours)));
+    lines.push(line("VPC endpoints", "data processed", endpointGb, "GB", atRate(p.vpc.interfaceEndpointGb, endpointGb)));
+  }
+  // Every public IPv4 address bills by the hour: one per AZ for an internet-facing ALB, one per NAT gateway.
+  const albAddresses = pl.loadBalancer.scheme === "internet-facing" ? pl.availabilityZones : 0;
+  const addresses = albAddresses + gateways;
+  if (addresses > 0) {
+    const ipHours = addresses * hours;
+    const what = [albAddresses > 0 ? `${albAddresses} ALB` : "", gateways > 0 ? `${gateways} NAT` : ""].filter(Boolean).join(", ");
+    lines.push(line("VPC", `public IPv4 addresses (${what})`, ipHours, "h", atRate(p.vpc.publicIpv4Hour, ipHours)));
+  }
+
   if (pl.provisionRedis) {
     const node = p.elasticache.nodes[pl.redis.nodeType];
     if (!node) {
       throw new CostModelError(`ElastiCache node type "${pl.redis.nodeType}" has no price in the ${p.region} table; expected one of ${Object.keys(p.elasticache.nodes).join(", ")}`);
     }
-    const nodeHours = (1 + pl.redis.replicas) * s.month.hours;
+    const nodeHours = (1 + pl.redis.replicas) * hours;
     lines.push(line("ElastiCache", `${pl.redis.nodeType} node-hours`, nodeHours, "h", nodeHours * node.usdPerHour));
+    // The service reads the primary, which sits in one AZ; compute spread over the AZs reaches it
+    // from the others, and AWS bills cross-AZ bytes on both sides.
+    if (pl.featureStore === "redis") {
+      const crossGb = featureGb * ((pl.availabilityZones - 1) / pl.availabilityZones);
+      lines.push(line("Data transfer", "cross-AZ to the Redis primary", crossGb, "GB", 2 * atRate(p.dataTransfer.crossAz, crossGb)));
+    }
+    lines.push(line("Secrets Manager", "Redis auth token secret", 1, "secret-mo", atRate(p.secretsManager.secretMonth, 1)));
   }
   if (pl.provisionKeyspaces) {
     const k = p.keyspaces;
@@ -185,15 +318,33 @@ function sharedServices(w: Workload, pl: Platform, s: Shared, p: PriceTable): Co
     lines.push(line("Keyspaces", "read request units", reads, "RRU", atRate(k.readRequestUnits, reads)));
     lines.push(line("Keyspaces", "write request units", w.keyspacesWriteUnitsPerMonth, "WRU", atRate(k.writeRequestUnits, w.keyspacesWriteUnitsPerMonth)));
     lines.push(line("Keyspaces", "storage", w.keyspacesStorageGb, "GB-mo", atRate(k.storageGbMonth, w.keyspacesStorageGb)));
+    if (pl.keyspaces.pointInTimeRecovery) {
+      lines.push(line("Keyspaces", "point-in-time recovery", w.keyspacesStorageGb, "GB-mo", atRate(k.pointInTimeRecoveryGbMonth, w.keyspacesStorageGb)));
+    }
   }
   lines.push(line("S3", "model storage", w.modelStorageGb, "GB-mo", atRate(p.s3.storageGbMonth, w.modelStorageGb)));
   lines.push(line("S3", "GET requests", w.s3GetsPerMonth, "requests", atRate(p.s3.getRequests, w.s3GetsPerMonth)));
   lines.push(line("S3", "PUT requests", w.s3PutsPerMonth, "requests", atRate(p.s3.putRequests, w.s3PutsPerMonth)));
   lines.push(line("ECR", "image storage", w.imageStorageGb, "GB-mo", atRate(p.ecr.storageGbMonth, w.imageStorageGb)));
   // AWS bills log data in GB of 10^9 bytes, like the other data lines here.
-  const logGb = (s.requests * w.logBytesPerRequest) / 1e9;
-  lines.push(line("CloudWatch Logs", "ingestion", logGb, "GB", atRate(p.cloudwatchLogs.ingestionGb, logGb)));
-  return lines;
+  if (ctx.containerLogs !== "none") lines.push(line("CloudWatch Logs", "ingestion", logGb, "GB", atRate(p.cloudwatchLogs.ingestionGb, logGb)));
+  else notes.push("no CloudWatch Logs ingestion: the program ships no pod logs off the nodes");
+  lines.push(line("CloudWatch", `alarms (${PROGRAM_ALARMS})`, PROGRAM_ALARMS, "alarm-mo", atRate(p.cloudwatchAlarms.standardAlarmMonth, PROGRAM_ALARMS)));
+  // Responses leave AWS only through a public front door: the first 100 GB a month are free per account (when applied).
+  if (ctx.publicFrontDoor === "none") {
+    notes.push("internal ALB: callers are inside the VPC, so no data transfer out to the internet and no public IPv4 for the ALB");
+    return { lines, notes };
+  }
+  const outGb = (s.requests * w.responseBytes) / 1e9;
+  const out = p.dataTransfer.outToInternet;
+  const freeGb = out.tiers[0]?.usd === 0 ? (out.tiers[0].upTo ?? 0) : 0;
+  const outUsd = w.dataTransferFreeTier ? atTiers(out, outGb) : atTiers(out, outGb + freeGb) - atTiers(out, freeGb);
+  lines.push(line("Data transfer", `out to the internet${w.dataTransferFreeTier ? ` (first ${freeGb} GB free)` : ""}`, outGb, "GB", outUsd));
+  return { lines, notes };
+}
+
+function formatGb(gb: number): string {
+  return gb >= 10 ? gb.toFixed(0) : gb >= 0.1 ? gb.toFixed(1) : gb.toPrecision(2);
 }
 
 function albFor(w: Workload, s: Shared, lambdaTarget: boolean, p: PriceTable): CostLine[] {
@@ -217,18 +368,35 @@ function unitHours(active: number, idle: number, s: Shared): number {
   return active * s.activeHours + idle * (s.month.hours - s.activeHours);
 }
 
-function capNote(kind: string, needed: number, max: number, setting: string): string[] {
-  return needed > max ? [`${needed} ${kind} needed but ${setting} is ${max}: raise it, or the traffic is not served`] : [];
+function capWarning(kind: string, needed: number, max: number, setting: string): string[] {
+  return needed > max ? [`${needed} ${kind} needed but ${setting} is ${max}: raise it, or the traffic is not served (priced as needed)`] : [];
 }
 
-/** Prices one option for a workload on a stack's platform choices. */
-export function priceOption(option: PricedOption, w: Workload, pl: Platform, month: Month, p: PriceTable): Estimate {
+function rootVolumes(kind: "ecs" | "eks", instanceHours: number, s: Shared, p: PriceTable): CostLine {
+  const gbMonths = (instanceHours / s.month.hours) * p.ebs.rootVolumeGb[kind].amount;
+  return line("EBS", `root volumes (${p.ebs.rootVolumeGb[kind].amount} GB gp3 each)`, gbMonths, "GB-mo", atRate(p.ebs.gp3GbMonth, gbMonths));
+}
+
+/** Prices one option for a workload on a stack's platform choices, as the program deploys it. */
+export function priceOption(
+  option: PricedOption,
+  w: Workload,
+  pl: Platform,
+  month: Month,
+  p: PriceTable,
+  endpoints: readonly InterfaceService[] = PROGRAM_ENDPOINTS,
+): Estimate {
   const activeHours = (month.hours * w.activeHoursPerDay) / 24;
   const s: Shared = { month, activeHours, requests: w.requestsPerSecond * SECONDS_PER_HOUR * activeHours };
-  const shared = sharedServices(w, pl, s, p);
   const notes: string[] = [];
+  const warnings: string[] = [];
+  // Containers keep capacity for the peak; the bill's per-request lines follow the mean.
+  const capacityRps = Math.max(w.peakRequestsPerSecond ?? w.requestsPerSecond, w.requestsPerSecond);
+  const peakNote = capacityRps > w.requestsPerSecond ? ` (sized for the ${formatRps(capacityRps)} rps peak)` : "";
   let compute: CostLine[];
   let front: CostLine[];
+  let containerLogs: PlatformContext["containerLogs"] = "vpc";
+  let publicFrontDoor: PlatformContext["publicFrontDoor"] = pl.loadBalancer.scheme === "internet-facing" ? "alb" : "none";
 
   if (option === "lambda-alb" || option === "lambda-httpapi") {
     const r = lambdaCompute(
@@ -246,12 +414,22 @@ export function priceOption(option: PricedOption, w: Workload, pl: Platform, mon
     );
     compute = r.lines;
     notes.push(...r.notes);
-    front = option === "lambda-alb" ? albFor(w, s, true, p) : httpApiLines(s.requests, w.requestBytes, p);
+    if (capacityRps > w.requestsPerSecond) notes.push(`peak concurrency ${((capacityRps * Math.ceil(w.meanDurationMs)) / 1000).toFixed(2)} at ${formatRps(capacityRps)} rps`);
+    containerLogs = "lambda";
+    if (option === "lambda-alb") {
+      front = albFor(w, s, true, p);
+    } else {
+      // The program creates the ALB whether or not the HTTP API is on; traffic through the API leaves it idle.
+      front = [albLines(month.hours, 0, p)[0] as CostLine, ...httpApiLines(s.requests, w.requestBytes, p)];
+      publicFrontDoor = "httpapi";
+      notes.push("ALB hours included: the program creates the ALB with or without the HTTP API (lambda.apiGateway: true adds the API beside it)");
+    }
   } else if (option === "fargate") {
     const f = pl.fargate;
-    const active = tasksFor(w.requestsPerSecond, w.requestsPerTaskPerSecond, f.scaling.minCount);
-    notes.push(`${active} task(s) of ${f.cpu / 1024} vCPU / ${f.memoryMb} MiB while active, ${f.scaling.minCount} otherwise`);
-    notes.push(...capNote("tasks", active, f.scaling.maxCount, "fargate.scaling.maxCount"));
+    const active = tasksFor(capacityRps, w.requestsPerTaskPerSecond, f.scaling.minCount);
+    notes.push(`${active} task(s) of ${f.cpu / 1024} vCPU / ${f.memoryMb} MiB while active${peakNote}, ${f.scaling.minCount} otherwise`);
+    warnings.push(...capWarning("tasks", active, f.scaling.maxCount, "fargate.scaling.maxCount"));
+    if (f.spotPercent > 0) notes.push(`${f.spotPercent}% of task-hours on Fargate Spot (${pl.architecture}), ${Math.round(p.fargate.spotDiscount.amount * 100)}% off on-demand`);
     compute = fargateCompute(
       {
         taskHours: unitHours(active, f.scaling.minCount, s),
@@ -267,38 +445,64 @@ export function priceOption(option: PricedOption, w: Workload, pl: Platform, mon
   } else if (option === "ec2") {
     const e = pl.ec2;
     const spec = instanceSpec(p, e.instanceType);
-    const perInstance = Math.min(Math.floor((spec.vcpu * 1024) / e.cpu), Math.floor((spec.memoryMib - ECS_RESERVED_MEMORY_MIB) / e.memoryMb));
-    if (perInstance < 1) throw new CostModelError(`ec2: a task of ${e.cpu} CPU units / ${e.memoryMb} MiB does not fit on ${e.instanceType} (${spec.vcpu} vCPU, ${spec.memoryMib} MiB)`);
-    const tasks = tasksFor(w.requestsPerSecond, w.requestsPerTaskPerSecond, e.scaling.minCount);
-    const active = Math.max(e.minInstances, Math.ceil(tasks / perInstance));
-    const idle = Math.max(e.minInstances, Math.ceil(e.scaling.minCount / perInstance));
-    notes.push(`${tasks} task(s), ${perInstance} per ${e.instanceType}: ${active} instance(s) while active, ${idle} otherwise`);
-    notes.push(...capNote("tasks", tasks, e.scaling.maxCount, "ec2.scaling.maxCount"), ...capNote("instances", active, e.maxInstances, "ec2.maxInstances"));
+    const packing = ecsTasksPerInstance(spec, e.cpu, e.memoryMb);
+    if (packing.perInstance < 1) throw new CostModelError(`ec2: a task of ${e.cpu} CPU units / ${e.memoryMb} MiB does not fit on ${e.instanceType} (${spec.vcpu} vCPU, ${spec.memoryMib} MiB)`);
+    const tasks = tasksFor(capacityRps, w.requestsPerTaskPerSecond, e.scaling.minCount);
+    const active = Math.max(e.minInstances, Math.ceil(tasks / packing.perInstance));
+    const idle = Math.max(e.minInstances, Math.ceil(e.scaling.minCount / packing.perInstance));
+    notes.push(`${tasks} task(s)${peakNote}, ${packing.perInstance} per ${e.instanceType} (limited by ${packing.limitedBy}): ${active} instance(s) while active, ${idle} otherwise`);
+    if (packing.limitedBy === "network interfaces") {
+      notes.push(`${e.instanceType} has ${spec.networkInterfaces} network interfaces, one the instance's own; each awsvpc task takes one (the program does not enable ENI trunking)`);
+    }
+    warnings.push(...capWarning("tasks", tasks, e.scaling.maxCount, "ec2.scaling.maxCount"), ...capWarning("instances", active, e.maxInstances, "ec2.maxInstances"));
     const hours = unitHours(active, idle, s);
-    compute = [line("EC2", `${e.instanceType} instance-hours`, hours, "h", hours * spec.usdPerHour)];
+    const busyVcpu = Math.min(w.requestsPerSecond / w.requestsPerTaskPerSecond, tasks) * (e.cpu / 1024);
+    const credits = surplusCredits(e.instanceType, spec, busyVcpu, hours, s, p);
+    warnings.push(...credits.warnings);
+    compute = [line("EC2", `${e.instanceType} instance-hours`, hours, "h", hours * spec.usdPerHour), ...credits.lines, rootVolumes("ecs", hours, s, p)];
     front = albFor(w, s, false, p);
   } else {
     const k = pl.eks;
     const type = k.instanceTypes[0] as string;
     const spec = instanceSpec(p, type);
-    const perNode = Math.min(
-      Math.floor((spec.vcpu * 1000 - EKS_NODE_RESERVED_CPU_MILLI) / k.cpuMillis),
-      Math.floor((spec.memoryMib - EKS_NODE_RESERVED_MEMORY_MIB) / k.memoryMb),
-    );
-    if (perNode < 1) throw new CostModelError(`eks: a pod of ${k.cpuMillis}m / ${k.memoryMb} MiB does not fit on ${type} after system reservations`);
-    const pods = tasksFor(w.requestsPerSecond, w.requestsPerTaskPerSecond, k.scaling.minCount);
-    const active = Math.max(k.desiredNodes, k.minNodes, Math.ceil(pods / perNode));
-    const idle = Math.max(k.desiredNodes, k.minNodes, Math.ceil(k.scaling.minCount / perNode));
-    notes.push(`${pods} pod(s), ${perNode} per ${type}: ${active} node(s) while active, ${idle} otherwise`);
-    notes.push(...capNote("pods", pods, k.scaling.maxCount, "eks.scaling.maxCount"), ...capNote("nodes", active, k.maxNodes, "eks.maxNodes"));
+    const packing = eksPodsPerNode(spec, k.cpuMillis, k.memoryMb);
+    if (packing.perInstance < 1) throw new CostModelError(`eks: a pod of ${k.cpuMillis}m / ${k.memoryMb} MiB does not fit on ${type} after system reservations`);
+    const pods = tasksFor(capacityRps, w.requestsPerTaskPerSecond, k.scaling.minCount);
+    const active = Math.max(k.desiredNodes, k.minNodes, Math.ceil(pods / packing.perInstance));
+    const idle = Math.max(k.desiredNodes, k.minNodes, Math.ceil(k.scaling.minCount / packing.perInstance));
+    notes.push(`${pods} pod(s)${peakNote}, ${packing.perInstance} per ${type} (limited by ${packing.limitedBy}): ${active} node(s) while active, ${idle} otherwise`);
+    warnings.push(...capWarning("pods", pods, k.scaling.maxCount, "eks.scaling.maxCount"), ...capWarning("nodes", active, k.maxNodes, "eks.maxNodes"));
     const hours = unitHours(active, idle, s);
-    compute = [
-      line("EKS", "cluster hours", month.hours, "h", atRate(p.eks.clusterHour, month.hours)),
-      line("EC2", `${type} node-hours`, hours, "h", hours * spec.usdPerHour),
-    ];
+    const asOf = month.asOf ?? p.retrieved;
+    const support = eksSupport(k.kubernetesVersion, asOf, p);
+    let cluster: CostLine;
+    if (support.extended) {
+      cluster = line("EKS", `cluster hours (Kubernetes ${k.kubernetesVersion}, extended support)`, month.hours, "h", atRate(p.eks.extendedSupportClusterHour, month.hours));
+      warnings.push(
+        `Kubernetes ${k.kubernetesVersion} left standard support on ${support.endOfStandardSupport}: the control plane bills the extended-support rate ($${p.eks.extendedSupportClusterHour.usd.toFixed(2)}/h instead of $${p.eks.clusterHour.usd.toFixed(2)}/h) until eks.kubernetesVersion is upgraded`,
+      );
+    } else {
+      cluster = line("EKS", `cluster hours (Kubernetes ${k.kubernetesVersion}, standard support)`, month.hours, "h", atRate(p.eks.clusterHour, month.hours));
+      if (support.endOfStandardSupport === undefined) {
+        warnings.push(`Kubernetes ${k.kubernetesVersion} is not in the price table's EKS calendar: priced at the standard-support rate; check its end of standard support`);
+      } else {
+        notes.push(`Kubernetes ${k.kubernetesVersion} in standard support until ${support.endOfStandardSupport}`);
+      }
+    }
+    const busyVcpu = Math.min(w.requestsPerSecond / w.requestsPerTaskPerSecond, pods) * (k.cpuMillis / 1000);
+    const credits = surplusCredits(type, spec, busyVcpu, hours, s, p);
+    warnings.push(...credits.warnings);
+    compute = [cluster, line("EC2", `${type} node-hours`, hours, "h", hours * spec.usdPerHour), ...credits.lines, rootVolumes("eks", hours, s, p)];
     front = albFor(w, s, false, p);
+    containerLogs = "none";
   }
-  return estimate(option, [...compute, ...front, ...shared], notes);
+  const platform = platformLines(w, pl, s, { containerLogs, endpoints, publicFrontDoor }, p);
+  notes.push(...platform.notes);
+  return estimate(option, pl.featureStore, [...compute, ...front, ...platform.lines], notes, warnings);
+}
+
+function formatRps(rps: number): string {
+  return rps >= 100 ? rps.toFixed(0) : rps >= 1 ? rps.toFixed(1) : rps.toPrecision(2);
 }
 
 /** Every option this stack's target can be priced as (Lambda has two front doors). */

@@ -55,24 +55,42 @@ export function cheapestChanges(curves: Record<string, CostCurve>, grid: readonl
   return out;
 }
 
-/** The first rate on the grid (refined) at which `a` costs more than `b`; undefined if never. */
-export function firstRateAbove(a: CostCurve, b: CostCurve, grid: readonly number[]): number | undefined {
-  let prevRps: number | undefined;
-  for (const rps of grid) {
-    if (a(rps) > b(rps)) {
-      if (prevRps === undefined) return rps;
-      let lo = prevRps;
-      let hi = rps;
-      while (hi / lo - 1 > 1e-6) {
-        const mid = Math.sqrt(lo * hi);
-        if (a(mid) > b(mid)) hi = mid;
-        else lo = mid;
-      }
-      return hi;
+/** A span of request rates, bounds refined by bisection to a relative width of 1e-6. */
+export interface RateRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * Every span of the grid where `a` costs more than `b`. A range that starts at the grid's first
+ * rate means `a` already costs more there; one that ends at the last rate, that it still does.
+ */
+export function rangesAbove(a: CostCurve, b: CostCurve, grid: readonly number[]): RateRange[] {
+  const above = (rps: number) => a(rps) > b(rps);
+  const edge = (lo: number, hi: number, wasAbove: boolean): number => {
+    while (hi / lo - 1 > 1e-6) {
+      const mid = Math.sqrt(lo * hi);
+      if (above(mid) === wasAbove) lo = mid;
+      else hi = mid;
     }
-    prevRps = rps;
+    return hi;
+  };
+  const out: RateRange[] = [];
+  let start: number | undefined = above(grid[0] as number) ? (grid[0] as number) : undefined;
+  for (let i = 1; i < grid.length; i++) {
+    const lo = grid[i - 1] as number;
+    const hi = grid[i] as number;
+    const now = above(hi);
+    if (now === (start !== undefined)) continue;
+    const at = edge(lo, hi, start !== undefined);
+    if (now) start = at;
+    else {
+      out.push({ from: start as number, to: at });
+      start = undefined;
+    }
   }
-  return undefined;
+  if (start !== undefined) out.push({ from: start, to: grid[grid.length - 1] as number });
+  return out;
 }
 
 export interface CrossoverSummary extends Crossover {

@@ -23,15 +23,17 @@ const Allowance = Type.Object({
 const Tiered = Type.Object({
   unit: Type.String(),
   source: Type.String({ minLength: 1 }),
+  check: Type.Optional(Type.Boolean()),
   /** Ascending; `upTo: null` is the last, open-ended tier. */
   tiers: Type.Array(Type.Object({ upTo: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]), usd: Type.Number({ minimum: 0 }) }), { minItems: 1 }),
 });
 const ByArchitecture = <T extends TSchema>(t: T) => Type.Object({ x86_64: t, arm64: t });
+const IsoDate = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" });
 
 export const PriceTableSchema = Type.Object({
   region: Type.String({ minLength: 1 }),
   /** The date the figures were taken from the pages; a reader judges their age by it. */
-  retrieved: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$" }),
+  retrieved: IsoDate,
   currency: Type.Literal("USD"),
   notes: Type.Optional(Type.String()),
   lambda: Type.Object({
@@ -57,10 +59,23 @@ export const PriceTableSchema = Type.Object({
         vcpu: Type.Integer({ minimum: 1 }),
         memoryMib: Type.Integer({ minimum: 256 }),
         architecture: Type.Union([Type.Literal("x86_64"), Type.Literal("arm64")]),
+        /** Network interfaces the type can attach (an awsvpc task or a pod IP range needs its own). */
+        networkInterfaces: Type.Integer({ minimum: 1 }),
+        ipv4PerInterface: Type.Integer({ minimum: 1 }),
+        /** Burstable types only: the CPU share per vCPU it sustains without spending credits. */
+        baselinePercent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
       }),
     ),
+    networkInterfacesSource: Type.String({ minLength: 1 }),
+    baselineSource: Type.String({ minLength: 1 }),
+    /** T instances launch in unlimited mode: CPU above the baseline bills surplus credits. */
+    surplusCreditVcpuHour: ByArchitecture(Rate),
   }),
-  eks: Type.Object({ clusterHour: Rate }),
+  eks: Type.Object({
+    clusterHour: Rate,
+    extendedSupportClusterHour: Rate,
+    kubernetesVersions: Type.Object({ source: Type.String({ minLength: 1 }), endOfStandardSupport: Type.Record(Type.String({ pattern: "^1\\.\\d+$" }), IsoDate) }),
+  }),
   alb: Type.Object({
     hour: Rate,
     lcuHour: Rate,
@@ -75,11 +90,16 @@ export const PriceTableSchema = Type.Object({
     }),
   }),
   nat: Type.Object({ hour: Rate, gbProcessed: Rate }),
+  vpc: Type.Object({ publicIpv4Hour: Rate, interfaceEndpointHour: Rate, interfaceEndpointGb: Rate }),
+  dataTransfer: Type.Object({ outToInternet: Tiered, crossAz: Rate }),
+  ebs: Type.Object({ gp3GbMonth: Rate, rootVolumeGb: Type.Object({ ecs: Allowance, eks: Allowance }) }),
   elasticache: Type.Object({
     source: Type.String({ minLength: 1 }),
     nodes: Type.Record(Type.String(), Type.Object({ usdPerHour: Type.Number({ minimum: 0 }) })),
   }),
-  keyspaces: Type.Object({ writeRequestUnits: Rate, readRequestUnits: Rate, storageGbMonth: Rate }),
+  keyspaces: Type.Object({ writeRequestUnits: Rate, readRequestUnits: Rate, storageGbMonth: Rate, pointInTimeRecoveryGbMonth: Rate }),
+  secretsManager: Type.Object({ secretMonth: Rate }),
+  cloudwatchAlarms: Type.Object({ standardAlarmMonth: Rate }),
   s3: Type.Object({ storageGbMonth: Rate, putRequests: Rate, getRequests: Rate }),
   ecr: Type.Object({ storageGbMonth: Rate }),
   cloudwatchLogs: Type.Object({ ingestionGb: Rate }),
@@ -118,6 +138,7 @@ export function parsePriceTable(value: Json, origin: string): PriceTable {
   if (Value.Check(PriceTableSchema, value)) {
     for (const arch of ["x86_64", "arm64"] as const) tierProblem(value.lambda.duration[arch], `lambda.duration.${arch}`, origin);
     tierProblem(value.apiGatewayHttp.requests, "apiGatewayHttp.requests", origin);
+    tierProblem(value.dataTransfer.outToInternet, "dataTransfer.outToInternet", origin);
     return value;
   }
   const problems = [...Value.Errors(PriceTableSchema, value)]
@@ -186,4 +207,17 @@ export function atTiers(price: TieredPrice, quantity: number): number {
     from = to;
   }
   return usd;
+}
+
+/** JSON paths of the figures marked `"check": true`: not confirmed against a stored copy of their page. */
+export function unconfirmedFigures(p: PriceTable): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (typeof v !== "object" || v === null) return;
+    const o = v as Record<string, unknown>;
+    if (o.check === true) out.push(at);
+    for (const [k, child] of Object.entries(o)) walk(child, at ? `${at}.${k}` : k);
+  };
+  walk(p, "");
+  return out;
 }

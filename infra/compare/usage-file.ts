@@ -26,11 +26,15 @@ export const UsageFileSchema = Type.Object(
           meanDurationMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
           activeHoursPerDay: Type.Optional(Type.Number({ minimum: 0, maximum: 24 })),
           requestsPerTaskPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          /** The busiest rate of the active hours; containers keep capacity for it. */
+          peakRequestsPerSecond: Type.Optional(NonNegative),
         },
         { additionalProperties: false },
       ),
     ),
     usage: Type.Optional(Type.Partial(Type.Object(usageProperties, { additionalProperties: false }))),
+    /** Where the traffic figures were measured (written by `npm run loadtest -- --usage-out`); not priced. */
+    measured: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     /** Stack config keys (without the project prefix) for `npm run cost`; validated like a stack. */
     platform: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },

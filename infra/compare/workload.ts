@@ -4,6 +4,11 @@
 import type { BlueprintConfig, TrafficProfile } from "../config";
 
 export interface Workload extends TrafficProfile {
+  /**
+   * The highest rate the active hours see (spiky traffic): containers keep capacity for it, since
+   * autoscaling adds tasks in minutes. Unset: the mean.
+   */
+  peakRequestsPerSecond?: number;
   /** Mean HTTP request size including headers, bytes. */
   requestBytes: number;
   /** Mean HTTP response size including headers, bytes. */
@@ -16,8 +21,13 @@ export interface Workload extends TrafficProfile {
   listenerRules: number;
   /** CloudWatch Logs bytes written per request (request + response log lines). */
   logBytesPerRequest: number;
-  /** Traffic through the NAT gateway(s) per month: image pulls, AWS APIs without endpoints. */
+  /**
+   * Traffic through the NAT gateway(s) per month that does not grow with requests: image pulls,
+   * AWS API calls. Container logs and Keyspaces reads are added from the traffic.
+   */
   natGbPerMonth: number;
+  /** Feature store bytes per prediction, both directions (Redis or Keyspaces; NAT, cross-AZ). */
+  featureBytesPerRequest: number;
   modelStorageGb: number;
   imageStorageGb: number;
   s3GetsPerMonth: number;
@@ -31,6 +41,8 @@ export interface Workload extends TrafficProfile {
   fargateEphemeralGb: number;
   /** Apply Lambda's monthly free tier (shared by every function in the account). */
   lambdaFreeTier: boolean;
+  /** Apply the first 100 GB of data transfer out to the internet free each month (per account). */
+  dataTransferFreeTier: boolean;
 }
 
 /** Usage defaults for what a stack does not state; a usage file or flags override any of them. */
@@ -42,6 +54,7 @@ export const USAGE_DEFAULTS: Omit<Workload, keyof TrafficProfile> = {
   listenerRules: 1,
   logBytesPerRequest: 500,
   natGbPerMonth: 5,
+  featureBytesPerRequest: 1000,
   modelStorageGb: 0.01,
   imageStorageGb: 0.4,
   s3GetsPerMonth: 1000,
@@ -51,6 +64,7 @@ export const USAGE_DEFAULTS: Omit<Workload, keyof TrafficProfile> = {
   keyspacesStorageGb: 1,
   fargateEphemeralGb: 20,
   lambdaFreeTier: false,
+  dataTransferFreeTier: true,
 };
 
 /** The deployment choices that change the bill, as a stack's validated config states them. */
@@ -63,6 +77,8 @@ export type Platform = Pick<
   | "provisionRedis"
   | "provisionKeyspaces"
   | "redis"
+  | "keyspaces"
+  | "loadBalancer"
   | "lambda"
   | "fargate"
   | "ec2"
@@ -74,6 +90,11 @@ export const DEFAULT_HOURS_PER_MONTH = 730;
 
 export interface Month {
   hours: number;
+  /**
+   * The day the month is priced as of (YYYY-MM-DD): decides whether an EKS version is in standard
+   * or extended support. Unset: the price table's retrieval date.
+   */
+  asOf?: string;
 }
 
 /** Bounds that catch typos (a 10⁹ rps profile) before they become a plausible-looking bill. */
@@ -101,6 +122,12 @@ export function workloadProblems(w: Workload, month: Month): string[] {
   for (const key of Object.keys(USAGE_DEFAULTS) as (keyof typeof USAGE_DEFAULTS)[]) {
     const v = w[key];
     if (typeof v === "number") check(key, v, 0, 1e12);
+  }
+  if (w.peakRequestsPerSecond !== undefined) {
+    check("peakRequestsPerSecond", w.peakRequestsPerSecond, 0, LIMITS.requestsPerSecond);
+    if (w.peakRequestsPerSecond < w.requestsPerSecond) {
+      problems.push(`peakRequestsPerSecond ${w.peakRequestsPerSecond}: expected at least the mean requestsPerSecond ${w.requestsPerSecond}`);
+    }
   }
   if (w.requestsPerConnection < 1) problems.push(`requestsPerConnection ${w.requestsPerConnection}: expected 1 or more`);
   return problems;

@@ -1,7 +1,8 @@
-// What every target does on the shared ALB: one target group behind one forward rule on the
-// serving listener, whose default action stays the platform's fixed 503.
+// What every target does on the shared ALB: one target group behind one forward rule for the
+// inference routes on the serving listener, whose default action stays the platform's fixed 404.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PUBLIC_PATH_PATTERNS } from "../../service/src/config";
 import type { ComputeTargetArgs } from "./target";
 
 /** One target per stack, so one rule; a fixed priority keeps `pulumi up` idempotent. */
@@ -50,8 +51,11 @@ export function requestCountResourceLabel(
   return pulumi.interpolate`${albSuffix}/${targetGroupArnSuffix}`;
 }
 
-/** Sends every path on the serving listener to the target's group. */
-export function forwardAllTo(
+/**
+ * Sends the inference routes (the service's PUBLIC_PATH_PATTERNS) on the serving listener to the
+ * target's group; every other path (admin routes, /readyz) gets the listener's default 404.
+ */
+export function forwardPublicRoutes(
   name: string,
   listenerArn: pulumi.Input<string>,
   targetGroupArn: pulumi.Input<string>,
@@ -64,7 +68,7 @@ export function forwardAllTo(
       listenerArn,
       priority: SERVICE_RULE_PRIORITY,
       actions: [{ type: "forward", targetGroupArn }],
-      conditions: [{ pathPattern: { values: ["/*"] } }],
+      conditions: [{ pathPattern: { values: [...PUBLIC_PATH_PATTERNS] } }],
       tags,
     },
     opts,

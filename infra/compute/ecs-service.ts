@@ -3,15 +3,13 @@
 // check, circuit-breaker deployments and target-tracking autoscaling on CPU and ALB requests.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_PATH, PORT } from "../../service/src/config";
-import { checkTargetGroupName, forwardAllTo, requestCountResourceLabel } from "./alb";
+import { ADMIN_PORT, HEALTH_PATH, PORT } from "../../service/src/config";
+import { checkTargetGroupName, forwardPublicRoutes, requestCountResourceLabel } from "./alb";
 import { environmentEntries, EnvironmentVariable } from "./environment";
+import { STARTUP_GRACE_SECONDS } from "./health";
 import type { Architecture, ComputeTargetArgs, ServiceScaling } from "./target";
 
 export const CONTAINER_NAME = "service";
-
-/** Time for the process to load the model before failed health checks count. */
-export const STARTUP_GRACE_SECONDS = 60;
 
 /**
  * Liveness from inside the container. Slim images carry no curl; Node is there, and its global
@@ -35,7 +33,11 @@ export function containerDefinition(c: ContainerDefinitionInput): Record<string,
     name: CONTAINER_NAME,
     image: c.image,
     essential: true,
-    portMappings: [{ containerPort: PORT, protocol: "tcp" }],
+    // The service port behind the ALB; the admin port for callers inside the VPC only.
+    portMappings: [
+      { name: "http", containerPort: PORT, protocol: "tcp" },
+      { name: "admin", containerPort: ADMIN_PORT, protocol: "tcp" },
+    ],
     environment: c.environment,
     healthCheck: {
       command: containerHealthCheckCommand(),
@@ -137,7 +139,7 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
     },
     opts,
   );
-  const rule = forwardAllTo(`${name}-rule`, c.listenerArn, targetGroup.arn, c.tags, opts);
+  const rule = forwardPublicRoutes(`${name}-rule`, c.listenerArn, targetGroup.arn, c.tags, opts);
 
   const service = new aws.ecs.Service(
     `${name}-service`,

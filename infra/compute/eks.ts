@@ -1,21 +1,31 @@
 // EKS: the most work and a fixed control-plane fee, but portable, and the right home for a team
 // that already runs Kubernetes. A managed node group in the private subnets runs the Deployment;
-// the ALB reaches it through a NodePort on the node group's instances.
+// the AWS Load Balancer Controller registers the pods' IPs in the platform's target group
+// (TargetGroupBinding), and pod logs reach CloudWatch through the CloudWatch Observability add-on.
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_PATH, PORT, READY_PATH } from "../../service/src/config";
-import { checkTargetGroupName, forwardAllTo } from "./alb";
+import { ADMIN_PORT, HEALTH_PATH, PORT, READY_PATH } from "../../service/src/config";
+import { checkTargetGroupName, forwardPublicRoutes } from "./alb";
 import { CONTAINER_NAME } from "./ecs-service";
+import { installCloudWatchObservability, installLoadBalancerController, irsaRole } from "./eks-addons";
 import { environmentEntries } from "./environment";
+import { SHUTDOWN_GRACE_SECONDS, STARTUP_GRACE_SECONDS } from "./health";
 import type { Architecture, ComputeTarget, ComputeTargetArgs, EksSizing } from "./target";
 
 export const NAMESPACE = "inference";
 export const APP_NAME = "inference-service";
 export const SERVICE_ACCOUNT = "inference-service";
-/** The port every node opens for the Service (Kubernetes' NodePort range is 30000–32767). */
-export const NODE_PORT = 30080;
+/**
+ * Seconds a terminating pod keeps serving before SIGTERM: long enough for the controller to
+ * deregister its IP and the ALB to stop sending it requests.
+ */
+export const PRE_STOP_SLEEP_SECONDS = 20;
+/** The kubelet kills the pod after this: the preStop sleep, the service's drain, and a margin. */
+export const TERMINATION_GRACE_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_GRACE_SECONDS + 5;
+/** Startup probe period; with the failure threshold below it outlasts the model-load budget. */
+const STARTUP_PROBE_PERIOD_SECONDS = 5;
 
 export const NODE_AMI_TYPE: Record<Architecture, string> = {
   x86_64: eks.AmiType.AL2023X86_64Standard,
@@ -23,34 +33,6 @@ export const NODE_AMI_TYPE: Record<Architecture, string> = {
 };
 
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
-
-/** IRSA: only this namespace's service account may assume the role, through the cluster's OIDC provider. */
-export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, namespace: string, serviceAccount: string): string {
-  const issuer = oidcIssuer.replace(/^https:\/\//, "");
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: oidcProviderArn },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: {
-            [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-            [`${issuer}:aud`]: "sts.amazonaws.com",
-          },
-        },
-      },
-    ],
-  });
-}
-
-/** The Auto Scaling group EKS created for a managed node group. */
-export function nodeGroupAutoScalingGroupName(resources: aws.types.output.eks.NodeGroupResource[] | undefined): string {
-  const name = resources?.[0]?.autoscalingGroups?.[0]?.name;
-  if (!name) throw new Error("the managed node group reported no Auto Scaling group; the instance target group has nothing to attach");
-  return name;
-}
 
 /** Pod resources: requests equal limits, so pods get the Guaranteed QoS class and are evicted last. */
 export function podResources(s: Pick<EksSizing, "cpuMillis" | "memoryMb">): { requests: Record<string, string>; limits: Record<string, string> } {
@@ -97,11 +79,16 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
           ]),
         ),
         createOidcProvider: true,
+        // Nodes and pods reach the API inside the VPC; from the internet only the listed CIDRs, if at all.
+        endpointPrivateAccess: true,
+        endpointPublicAccess: sizing.endpointPublicAccess ?? true,
+        publicAccessCidrs: (sizing.endpointPublicAccess ?? true) ? sizing.publicAccessCidrs : undefined,
         tags: args.tags,
       },
       parent,
     );
     const clusterName = cluster.eksCluster.name;
+    const identity = { clusterName, oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer };
 
     const nodeRole = new aws.iam.Role(`${name}-nodes`, { assumeRolePolicy: ec2AssumeRolePolicy(), tags: args.tags }, parent);
     const nodePolicies = [
@@ -110,8 +97,8 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
     ].map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${i}`, { role: nodeRole.name, policyArn }, parent));
 
-    // The platform's compute security group on every node: pod traffic leaves through node ENIs,
-    // so this is what lets Redis admit the pods, and what the ALB's NodePort rule lands on.
+    // The platform's compute security group on every node: VPC CNI gives pod IPs the node ENIs'
+    // groups, so this lets Redis admit the pods and the ALB reach them on the service port.
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-nodes`,
       {
@@ -144,23 +131,24 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
     new aws.eks.Addon(`${name}-metrics-server`, { clusterName, addonName: "metrics-server", tags: args.tags }, { parent: this, dependsOn: [nodeGroup] });
 
     // Pods' AWS identity: the runtime policy, assumable only by the service's service account.
-    const podRole = new aws.iam.Role(
-      `${name}-pods`,
-      {
-        assumeRolePolicy: pulumi
-          .all([cluster.oidcProviderArn, cluster.oidcIssuer])
-          .apply(([arn, issuer]) => irsaTrustPolicy(arn, issuer, NAMESPACE, SERVICE_ACCOUNT)),
-        tags: args.tags,
-      },
-      parent,
-    );
+    const podRole = irsaRole(`${name}-pods`, identity, NAMESPACE, SERVICE_ACCOUNT, args.tags, this);
     new aws.iam.RolePolicy(`${name}-pods-runtime`, { role: podRole.id, policy: args.runtimePolicyJson }, parent);
 
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true }, parent);
     const k8sOpts = { parent: this, provider };
     const labels = { "app.kubernetes.io/name": APP_NAME };
 
-    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: NAMESPACE } }, k8sOpts);
+    const addons = { cluster: identity, vpcId: args.vpcId, region: aws.getRegionOutput({}, parent).region, provider, logRetentionDays: args.logRetentionDays, dependsOn: [nodeGroup], tags: args.tags };
+    const controller = installLoadBalancerController(name, addons, this);
+    installCloudWatchObservability(name, addons, this);
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      // Readiness gates: a rollout waits until the ALB sees each new pod healthy.
+      { metadata: { name: NAMESPACE, labels: { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } } },
+      // The controller's webhook injects the gates, so it must be up before pods are created.
+      { ...k8sOpts, dependsOn: [controller] },
+    );
     const inNamespace = { parent: this, provider, dependsOn: [namespace] };
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
@@ -194,17 +182,23 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
                 {
                   name: CONTAINER_NAME,
                   image: args.imageUri,
-                  ports: [{ name: "http", containerPort: PORT }],
+                  ports: [
+                    { name: "http", containerPort: PORT },
+                    { name: "admin", containerPort: ADMIN_PORT },
+                  ],
                   env: environmentEntries(args.environment),
                   resources: podResources(sizing),
-                  // Up to two minutes to load the model before liveness applies.
-                  startupProbe: probe(HEALTH_PATH, 5, 24),
+                  // Liveness fails once the model could not load in time; until then the startup probe waits.
+                  startupProbe: probe(HEALTH_PATH, STARTUP_PROBE_PERIOD_SECONDS, Math.ceil(STARTUP_GRACE_SECONDS / STARTUP_PROBE_PERIOD_SECONDS)),
                   livenessProbe: probe(HEALTH_PATH, 10, 3),
                   // Readiness includes the feature store: an unready pod leaves the Service's endpoints, it is not restarted.
                   readinessProbe: probe(READY_PATH, 5, 2),
+                  // Keep serving while the ALB stops sending; SIGTERM then drains what is in flight.
+                  lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
                   securityContext: { allowPrivilegeEscalation: false },
                 },
               ],
+              terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
             },
           },
         },
@@ -213,14 +207,18 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       { ...inNamespace, dependsOn: [namespace, nodeGroup], ignoreChanges: ["spec.replicas"] },
     );
 
-    new k8s.core.v1.Service(
+    // Inside the cluster only; the ALB reaches pods directly by IP (TargetGroupBinding below).
+    const service = new k8s.core.v1.Service(
       `${name}-service`,
       {
         metadata: { name: APP_NAME, namespace: NAMESPACE, labels },
         spec: {
-          type: "NodePort",
+          type: "ClusterIP",
           selector: labels,
-          ports: [{ name: "http", protocol: "TCP", port: PORT, targetPort: PORT, nodePort: NODE_PORT }],
+          ports: [
+            { name: "http", protocol: "TCP", port: PORT, targetPort: PORT },
+            { name: "admin", protocol: "TCP", port: ADMIN_PORT, targetPort: ADMIN_PORT },
+          ],
         },
       },
       inNamespace,
@@ -245,15 +243,15 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       inNamespace,
     );
 
-    // ALB → every node's NodePort; kube-proxy forwards to a ready pod.
+    // ALB → pod IPs: the controller keeps the group's targets equal to the ready pods.
     const tgName = `${name}-tg`;
     checkTargetGroupName(tgName);
     const targetGroup = new aws.lb.TargetGroup(
       tgName,
       {
         vpcId: args.vpcId,
-        targetType: "instance",
-        port: NODE_PORT,
+        targetType: "ip",
+        port: PORT,
         protocol: "HTTP",
         deregistrationDelay: 30,
         healthCheck: { path: HEALTH_PATH, port: "traffic-port", matcher: "200", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
@@ -261,28 +259,18 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       },
       parent,
     );
-    new aws.autoscaling.Attachment(
-      `${name}-tg-nodes`,
+    new k8s.apiextensions.CustomResource(
+      `${name}-tgb`,
       {
-        // A resource reference in a deployment, plain data under mocks: apply reads both.
-        autoscalingGroupName: nodeGroup.nodeGroup.apply((ng) => ng.resources).apply(nodeGroupAutoScalingGroupName),
-        lbTargetGroupArn: targetGroup.arn,
+        apiVersion: "elbv2.k8s.aws/v1beta1",
+        kind: "TargetGroupBinding",
+        metadata: { name: APP_NAME, namespace: NAMESPACE, labels },
+        spec: { targetGroupARN: targetGroup.arn, targetType: "ip", serviceRef: { name: service.metadata.name, port: PORT } },
       },
-      parent,
+      // The CRD and its webhook come with the controller.
+      { ...inNamespace, dependsOn: [namespace, controller] },
     );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-alb-nodeport`,
-      {
-        securityGroupId: args.computeSecurityGroupId,
-        referencedSecurityGroupId: args.albSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: NODE_PORT,
-        toPort: NODE_PORT,
-        description: "ALB to the service NodePort",
-      },
-      parent,
-    );
-    forwardAllTo(`${name}-rule`, args.listenerArn, targetGroup.arn, args.tags, parent);
+    forwardPublicRoutes(`${name}-rule`, args.listenerArn, targetGroup.arn, args.tags, parent);
 
     this.targetGroupArn = targetGroup.arn;
     this.clusterName = clusterName;

@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HEALTH_PATH } from "../../service/src/config";
 import { LAMBDA_IMAGE_COMMAND, LAMBDA_IMAGE_ENTRY_POINT } from "../image-repository";
-import { checkTargetGroupName, forwardAllTo } from "./alb";
+import { checkTargetGroupName, forwardPublicRoutes } from "./alb";
 import { lambdaEnvironment } from "./environment";
 import type { ComputeTarget, ComputeTargetArgs, LambdaSizing } from "./target";
 
@@ -95,7 +95,7 @@ export class LambdaTarget extends pulumi.ComponentResource implements ComputeTar
         // Versions to point the alias (and its provisioned concurrency) at.
         publish: true,
         environment: { variables: lambdaEnvironment(args.environment) },
-        vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [args.computeSecurityGroupId] },
+        vpcConfig: sizing.vpc ? { subnetIds: args.privateSubnetIds, securityGroupIds: [args.computeSecurityGroupId] } : undefined,
         loggingConfig: { logFormat: "Text", logGroup: args.logGroupName },
         tags: args.tags,
       },
@@ -146,7 +146,7 @@ export class LambdaTarget extends pulumi.ComponentResource implements ComputeTar
       { targetGroupArn: targetGroup.arn, targetId: alias.arn },
       { parent: this, dependsOn: [albPermission] },
     );
-    forwardAllTo(`${name}-rule`, args.listenerArn, targetGroup.arn, args.tags, parent);
+    forwardPublicRoutes(`${name}-rule`, args.listenerArn, targetGroup.arn, args.tags, parent);
 
     if (sizing.apiGateway) {
       const api = new aws.apigatewayv2.Api(`${name}-http`, { protocolType: "HTTP", tags: args.tags }, parent);
@@ -163,7 +163,8 @@ export class LambdaTarget extends pulumi.ComponentResource implements ComputeTar
       );
       new aws.apigatewayv2.Route(
         `${name}-http`,
-        { apiId: api.id, routeKey: "$default", target: pulumi.interpolate`integrations/${integration.id}` },
+        // IAM authorization: callers sign requests (SigV4) with credentials allowed execute-api:Invoke.
+        { apiId: api.id, routeKey: "$default", target: pulumi.interpolate`integrations/${integration.id}`, authorizationType: "AWS_IAM" },
         parent,
       );
       new aws.apigatewayv2.Stage(`${name}-http`, { apiId: api.id, name: "$default", autoDeploy: true, tags: args.tags }, parent);

@@ -27,6 +27,11 @@ export interface LambdaSizing {
   provisionedConcurrency: number;
   /** Also expose the function through an API Gateway HTTP API (no fixed monthly cost). */
   apiGateway: boolean;
+  /**
+   * Run the function in the VPC's private subnets (needed to reach Redis). False: outside any VPC,
+   * reaching S3, DynamoDB and CloudWatch over AWS's public endpoints, so no NAT is needed.
+   */
+  vpc: boolean;
 }
 
 export interface FargateSizing {

@@ -46,12 +46,13 @@ function readScaling(f: Fields, d: ServiceScaling): ServiceScaling {
 }
 
 export function readLambda(f: Fields, d: LambdaSizing): LambdaSizing {
-  const l = f.object("lambda", ["memoryMb", "timeoutSeconds", "reservedConcurrency", "provisionedConcurrency", "apiGateway"]);
+  const l = f.object("lambda", ["memoryMb", "timeoutSeconds", "reservedConcurrency", "provisionedConcurrency", "apiGateway", "vpc"]);
   const out: LambdaSizing = {
     memoryMb: l.number("memoryMb", d.memoryMb, 128, 10240),
     timeoutSeconds: l.number("timeoutSeconds", d.timeoutSeconds, 1, 900),
     provisionedConcurrency: l.number("provisionedConcurrency", d.provisionedConcurrency, 0, 10_000),
     apiGateway: l.boolean("apiGateway", d.apiGateway),
+    vpc: l.boolean("vpc", d.vpc),
   };
   const reserved = l.number("reservedConcurrency", -1, 0, 10_000);
   if (reserved >= 0) out.reservedConcurrency = reserved;

@@ -3,7 +3,7 @@
 import type { Manifest } from "../../service/src/model/manifest";
 
 /** Stores a deployed stack can serve from; self-managed Cassandra is not provisioned here. */
-export const DEPLOYED_FEATURE_STORES = ["embedded", "redis", "keyspaces"] as const;
+export const DEPLOYED_FEATURE_STORES = ["embedded", "redis", "keyspaces", "dynamodb"] as const;
 export type DeployedFeatureStore = (typeof DEPLOYED_FEATURE_STORES)[number];
 
 /** Amazon Keyspaces table names are at most 48 characters. */
@@ -19,6 +19,10 @@ export interface RedisSettings {
 }
 
 export interface KeyspacesSettings {
+  pointInTimeRecovery: boolean;
+}
+
+export interface DynamoDBSettings {
   pointInTimeRecovery: boolean;
 }
 

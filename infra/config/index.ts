@@ -11,6 +11,7 @@ import {
   DEPLOYED_FEATURE_STORES,
   featureStoreProblems,
   type DeployedFeatureStore,
+  type DynamoDBSettings,
   type KeyspacesSettings,
   type RedisSettings,
 } from "./features";
@@ -48,8 +49,10 @@ export interface BlueprintConfig extends TargetSizing {
   featureStore: DeployedFeatureStore;
   provisionRedis: boolean;
   provisionKeyspaces: boolean;
+  provisionDynamoDB: boolean;
   redis: RedisSettings;
   keyspaces: KeyspacesSettings;
+  dynamodb: DynamoDBSettings;
   modelName: string;
   modelVersion: string;
   /** Where the ALB listens: inside the VPC only, or on the internet (then with HTTPS and API keys). */
@@ -91,8 +94,10 @@ export const DEFAULTS: BlueprintConfig = {
   featureStore: "redis",
   provisionRedis: false,
   provisionKeyspaces: false,
+  provisionDynamoDB: false,
   redis: { nodeType: "cache.t4g.micro", replicas: 0, multiAz: false, engineVersion: "7.1" },
   keyspaces: { pointInTimeRecovery: false },
+  dynamodb: { pointInTimeRecovery: true },
   modelName: "fraud",
   modelVersion: "1",
   loadBalancer: { scheme: "internal" },
@@ -102,7 +107,7 @@ export const DEFAULTS: BlueprintConfig = {
   image: { keepImages: 10, releaseTag: undefined },
   modelBucketForceDestroy: false,
   logRetentionDays: 30,
-  lambda: { memoryMb: 1024, timeoutSeconds: 10, provisionedConcurrency: 0, apiGateway: false },
+  lambda: { memoryMb: 1024, timeoutSeconds: 10, provisionedConcurrency: 0, apiGateway: false, vpc: true },
   fargate: { cpu: 256, memoryMb: 512, spotPercent: 0, scaling: scaling(1, 4) },
   ec2: { instanceType: "t4g.small", minInstances: 1, maxInstances: 3, cpu: 256, memoryMb: 256, scaling: scaling(1, 4) },
   eks: {
@@ -183,6 +188,7 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     redisFields.problem("multiAz", "multi-AZ failover needs a replica to fail over to; set replicas to 1 or more");
   }
   const keyspacesFields = f.object("keyspaces", Object.keys(d.keyspaces));
+  const dynamodbFields = f.object("dynamodb", Object.keys(d.dynamodb));
   const config: BlueprintConfig = {
     computeTarget,
     architecture,
@@ -193,8 +199,10 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     // materialize into it before switching), since Pulumi fills an unset key with its default.
     provisionRedis: featureStore === "redis" || f.boolean("provisionRedis", false),
     provisionKeyspaces: featureStore === "keyspaces" || f.boolean("provisionKeyspaces", false),
+    provisionDynamoDB: featureStore === "dynamodb" || f.boolean("provisionDynamoDB", false),
     redis,
     keyspaces: { pointInTimeRecovery: keyspacesFields.boolean("pointInTimeRecovery", d.keyspaces.pointInTimeRecovery) },
+    dynamodb: { pointInTimeRecovery: dynamodbFields.boolean("pointInTimeRecovery", d.dynamodb.pointInTimeRecovery) },
     modelName: f.string("modelName", d.modelName, /^[a-z0-9][a-z0-9_-]*$/, "a model name (lowercase letters, digits, - and _)"),
     modelVersion: f.string("modelVersion", d.modelVersion, /^[A-Za-z0-9._-]+$/, "a model version (letters, digits, . - _)"),
     loadBalancer: readLoadBalancer(f, d.loadBalancer),
@@ -231,6 +239,9 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
       "natStrategy",
       `"none" leaves the private subnets without a route to ECR, CloudWatch Logs, Secrets Manager and Keyspaces (only S3 has a gateway endpoint); it fits only lambda with no Redis or Keyspaces. Use "single" (one NAT) or "onePerAz" (production)`,
     );
+  }
+  if (!config.lambda.vpc && config.provisionRedis) {
+    f.problem("lambda", "vpc: false puts the function outside the VPC, where it cannot reach Redis; keep vpc: true or choose featureStore dynamodb or keyspaces");
   }
   if (manifest) problems.push(...featureStoreProblems(config, manifest));
   if (problems.length > 0) throw new BlueprintConfigError(problems);

@@ -36,12 +36,13 @@ export interface AppDeps {
 
 export async function buildApp({ config, serving, metrics, logger, apiKeys, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...connectionOptions(config),
     loggerInstance: logger ?? createLogger(config.logLevel),
     // Per-request log lines cost more than a prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     ...errorShapeOptions,
+    // After errorShapeOptions: its timeout answer names the configured limits.
+    ...connectionOptions(config),
     ajv: {
       // Strict: no silent type coercion, no silently dropped unknown fields.
       customOptions: {

@@ -21,7 +21,7 @@ export const HEALTH_PATH = "/healthz";
 /** Readiness: the service can answer predictions now (model loaded; store up, or down with defaults allowed). */
 export const READY_PATH = "/readyz";
 
-export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra"] as const;
+export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra", "dynamodb"] as const;
 export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];
 
 export const CONSISTENCY_LEVELS = ["ONE", "LOCAL_ONE", "LOCAL_QUORUM", "QUORUM", "ALL"] as const;
@@ -63,6 +63,9 @@ export const ENV = {
   cassandraPassword: "CASSANDRA_PASSWORD",
   cassandraSigV4: "CASSANDRA_SIGV4",
   cassandraConnectTimeoutMs: "CASSANDRA_CONNECT_TIMEOUT_MS",
+  /** DynamoDB endpoint override (DynamoDB Local, moto, a VPC interface endpoint); unset = the regional endpoint. */
+  dynamodbEndpoint: "DYNAMODB_ENDPOINT",
+  dynamodbConsistentReads: "DYNAMODB_CONSISTENT_READS",
   batchMaxSize: "BATCH_MAX_SIZE",
   batchWindowUs: "BATCH_WINDOW_US",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
@@ -128,6 +131,12 @@ export interface ServiceConfig {
     sigV4: boolean;
     connectTimeoutMs: number;
   };
+  /** DynamoDB in Feast's layout; region and credentials come from the AWS SDK's standard chain. */
+  dynamodb: {
+    endpoint: string | undefined;
+    /** Strongly consistent reads cost twice the read units; eventually consistent is Feast's default. */
+    consistentReads: boolean;
+  };
   /** Micro-batching: at most this many rows per model run. */
   batchMaxSize: number;
   /** Micro-batching: how long the first request of a batch waits for company (0 = no waiting). */
@@ -149,6 +158,10 @@ export interface ServiceConfig {
   maxConnections: number;
   /** The admin listener (metrics, OpenAPI, feature server, status); 0 asks the OS for a free port. */
   adminPort: number;
+  /** OIP v2 gRPC on TCP (`GRPC_PORT`, "off" disables it; 0 = a free port, the default when PORT is 0). */
+  grpcPort: number | undefined;
+  /** OIP v2 gRPC on a Unix domain socket too, for a caller on the same host or in the same pod. */
+  grpcSocket: string | undefined;
 }
 
 /** Repository root when running from a checkout (service/src or service/dist are two levels down). */
@@ -191,6 +204,10 @@ export const DEFAULTS: ServiceConfig = {
     sigV4: false,
     connectTimeoutMs: 2000,
   },
+  dynamodb: {
+    endpoint: undefined,
+    consistentReads: false,
+  },
   batchMaxSize: 32,
   batchWindowUs: 0,
   bodyLimitBytes: 1024 * 1024,
@@ -202,6 +219,8 @@ export const DEFAULTS: ServiceConfig = {
   keepAliveTimeoutMs: 65_000,
   maxConnections: 1024,
   adminPort: ADMIN_PORT,
+  grpcPort: GRPC_PORT,
+  grpcSocket: undefined,
 };
 
 /** Shortest API key accepted: a guessable key is no key. */
@@ -338,6 +357,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       sigV4: r.bool(ENV.cassandraSigV4, d.cassandra.sigV4),
       connectTimeoutMs: r.int(ENV.cassandraConnectTimeoutMs, d.cassandra.connectTimeoutMs, 1, 60_000),
     },
+    dynamodb: {
+      endpoint: r.optional(ENV.dynamodbEndpoint, d.dynamodb.endpoint),
+      consistentReads: r.bool(ENV.dynamodbConsistentReads, d.dynamodb.consistentReads),
+    },
     batchMaxSize: r.int(ENV.batchMaxSize, d.batchMaxSize, 1, 4096),
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
@@ -349,7 +372,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     keepAliveTimeoutMs: r.int(ENV.keepAliveTimeoutMs, d.keepAliveTimeoutMs, 100, 600_000),
     maxConnections: r.int(ENV.maxConnections, d.maxConnections, 1, 1_000_000),
     adminPort: r.int(ENV.adminPort, d.adminPort, 0, 65535),
+    grpcPort: undefined,
+    grpcSocket: r.optional(ENV.grpcSocket, d.grpcSocket),
   };
+  // A free port for gRPC too when HTTP asks for one (tests, benchmarks): no clash on 8081.
+  const grpcDefault = config.port === 0 ? 0 : (d.grpcPort ?? GRPC_PORT);
+  config.grpcPort = r.raw(ENV.grpcPort)?.toLowerCase() === "off" ? undefined : r.int(ENV.grpcPort, grpcDefault, 0, 65535);
   const apiKeys = r.raw(ENV.apiKeys);
   if (apiKeys !== undefined) {
     try {
@@ -373,6 +401,9 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (config.cassandra.sigV4 && (config.cassandra.username || config.cassandra.password)) {
     r.problems.push(`${ENV.cassandraSigV4} replaces ${ENV.cassandraUsername}/${ENV.cassandraPassword}: set one or the other`);
   }
+  if (config.dynamodb.endpoint && !/^https?:\/\/[^/\s]+\/?$/.test(config.dynamodb.endpoint)) {
+    r.problems.push(`${ENV.dynamodbEndpoint} "${config.dynamodb.endpoint}": expected an http(s)://host[:port] URL`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
@@ -395,6 +426,7 @@ export interface DeploymentSettings {
     tls: boolean;
     sigV4: boolean;
   };
+  dynamodb?: { consistentReads?: boolean; endpoint?: string };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
   /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
@@ -434,6 +466,10 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
     set(ENV.cassandraConsistency, s.cassandra.consistency);
     set(ENV.cassandraTls, s.cassandra.tls);
     set(ENV.cassandraSigV4, s.cassandra.sigV4);
+  }
+  if (s.dynamodb) {
+    set(ENV.dynamodbEndpoint, s.dynamodb.endpoint);
+    set(ENV.dynamodbConsistentReads, s.dynamodb.consistentReads);
   }
   return env;
 }

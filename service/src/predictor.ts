@@ -45,15 +45,27 @@ export class Predictor {
     this.entityKeyTypes = Object.fromEntries(manifest.entities.map((e) => [e.name, e.dtype]));
   }
 
+  /**
+   * The model session is created while the store still loads (given as a promise: its connection
+   * or its offline file read overlap the session's creation). When one fails, the other is released.
+   */
   static async create(
     pkg: ModelPackage,
-    store: FeatureStore,
+    store: FeatureStore | Promise<FeatureStore>,
     metrics: ServiceMetrics,
     options: SessionOptions & { featureTimeoutMs: number },
   ): Promise<Predictor> {
     const preprocessor = new Preprocessor(pkg.manifest);
-    const session = await ModelSession.create(pkg.artifact, pkg.manifest, preprocessor.width, options);
-    return new Predictor(pkg.manifest, preprocessor, session, store, metrics, options.featureTimeoutMs);
+    const [session, loaded] = await Promise.allSettled([
+      ModelSession.create(pkg.artifact, pkg.manifest, preprocessor.width, options),
+      store,
+    ]);
+    if (session.status === "rejected") throw session.reason;
+    if (loaded.status === "rejected") {
+      await session.value.release();
+      throw loaded.reason;
+    }
+    return new Predictor(pkg.manifest, preprocessor, session.value, loaded.value, metrics, options.featureTimeoutMs);
   }
 
   get name(): string {

@@ -17,6 +17,7 @@ import { ConfigError, loadConfig, type ServiceConfig } from "./config";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
 import { closeServing, loadServing } from "./serving";
+import { startGrpcServer, type RunningGrpcServer } from "./grpc/server";
 
 export interface RunningServer {
   /** The public listener (PORT). */
@@ -25,6 +26,8 @@ export interface RunningServer {
   adminUrl: string;
   app: FastifyInstance;
   admin: FastifyInstance;
+  /** OIP v2 over gRPC, unless GRPC_PORT is off and GRPC_SOCKET unset. */
+  grpc: RunningGrpcServer | undefined;
   close(): Promise<void>;
 }
 
@@ -102,14 +105,27 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
   const admin = await buildApp({ config, serving, metrics, logger, surface: "admin" });
   await app.listen({ port: config.port, host: config.host });
   await admin.listen({ port: config.adminPort, host: config.host });
+  const grpc =
+    config.grpcPort !== undefined || config.grpcSocket
+      ? await startGrpcServer({
+          serving,
+          metrics,
+          log: logger,
+          host: config.host,
+          port: config.grpcPort,
+          socket: config.grpcSocket,
+          maxMessageBytes: config.bodyLimitBytes,
+        })
+      : undefined;
   return {
     url: urlOf(app, config.host),
     adminUrl: urlOf(admin, config.host),
     app,
     admin,
+    grpc,
     async close() {
       const quietMs = Math.min(250, config.shutdownGraceMs / 4);
-      await Promise.all([drain(app, quietMs), drain(admin, quietMs)]);
+      await Promise.all([drain(app, quietMs), drain(admin, quietMs), grpc?.drain(config.shutdownGraceMs)]);
       await closeServing(serving);
     },
   };

@@ -51,18 +51,30 @@ export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics
   for (let attempt = 1; ; attempt++) {
     let store: FeatureStore | undefined;
     let stage: "package" | "store" | "predictor" = "package";
+    let storeLoaded: Promise<void> | undefined;
     try {
       const pkg = await loadModelPackage(config);
-      stage = "store";
-      store = await createFeatureStore(config, pkg.manifest, { logger: log });
+      // The store and the model session need only the package: loaded side by side.
+      let storeFailed = false;
+      const loading = createFeatureStore(config, pkg.manifest, { logger: log });
+      storeLoaded = loading.then(
+        (loaded) => void (store = loaded),
+        () => void (storeFailed = true),
+      );
       stage = "predictor";
-      const predictor = await Predictor.create(pkg, store, metrics, config);
+      const predictor = await Predictor.create(pkg, loading, metrics, config).catch(async (err: unknown) => {
+        await storeLoaded;
+        if (storeFailed) stage = "store";
+        throw err;
+      });
+      store = await loading; // settled: Predictor.create awaited it
       log.info(
         `model ${pkg.manifest.name}@${pkg.manifest.version} loaded from ${pkg.uri} with the ${store.kind} feature store in ${Date.now() - started} ms (attempt ${attempt})`,
       );
       metrics.watch({ predictor, store });
       return { predictor, store, modelUri: config.modelUri };
     } catch (err) {
+      await storeLoaded; // a store that loaded although the session did not is closed or kept below
       const message = (err as Error).message;
       const wait = backoffMs(attempt);
       if (isTransient(err, stage) && Date.now() + wait < deadline) {

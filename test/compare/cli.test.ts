@@ -22,30 +22,87 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("npm run compare", () => {
-  it("prices every stack with its breakdown, finds where Lambda stops being cheapest and writes an SVG chart", async () => {
+  it("summarizes every stack's options, cheapest first, with where Lambda stops being cheapest, and writes an SVG chart", async () => {
     const chart = path.join(tmp, "chart.svg");
-    const r = await run("compare", "--stacks", FIXTURES, "--chart", chart);
+    const r = await run("compare", "--stacks", FIXTURES, "--chart", chart, "--as-of", "2026-06-01");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    for (const stack of ["lambda", "fargate", "ec2", "eks"]) expect(r.out).toContain(`== stack ${stack} (${stack})`);
-    expect(r.out).toMatch(/ECS on Fargate becomes cheaper than Lambda behind the ALB/);
-    expect(r.out).toMatch(/Lambda behind the ALB costs more than ECS on EC2 from [\d.]+ rps/);
+    expect(r.out).toMatch(/Feature store: Redis, cheapest first/);
+    const rows = r.out.split("\n").filter((l) => /· Redis/.test(l));
+    expect(rows).toHaveLength(5);
+    const totals = rows.map((l) => Number(/\$([\d.]+)/.exec(l)?.[1]));
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+    expect(r.out).toMatch(/ECS Fargate \(fargate\) becomes cheaper than Lambda \+ ALB \(lambda\)/);
+    expect(r.out).toMatch(/Lambda \+ ALB \(lambda\) costs more than ECS on EC2 \(ec2\) from [\d.]+ rps/);
+    // The summary is short: no per-item tables unless --detail.
+    expect(r.out).not.toMatch(/load balancer hours/);
+    expect(r.out.split("\n").length).toBeLessThan(40);
     const svg = fs.readFileSync(chart, "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg).toContain("ECS on Fargate");
+    expect(svg).toContain("ECS Fargate · Redis (fargate)");
+  });
+
+  it("--detail adds every option's bill line by line, its capacity notes and warnings", async () => {
+    const r = await run("compare", "--stacks", FIXTURES, "--no-chart", "--detail", "--as-of", "2026-11-30");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Stack eks \(eks\): 20\.0 rps/);
+    expect(r.out).toMatch(/load balancer hours/);
+    expect(r.out).toMatch(/public IPv4 addresses/);
+    expect(r.out).toMatch(/warning: Kubernetes 1.33 left standard support/);
+    expect(r.out).toMatch(/Warnings\n {2}· eks: Kubernetes 1.33/);
+  });
+
+  it("--format markdown gives tables and bullets a pull request renders", async () => {
+    const r = await run("compare", "--stacks", FIXTURES, "--no-chart", "--format", "markdown");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^### Feature store: Redis, cheapest first$/m);
+    expect(r.out).toMatch(/^\| stack \| option \| traffic \| monthly \|$/m);
+    expect(r.out).toMatch(/^\|---\|---\|---\|---:\|$/m);
+    expect(r.out).toMatch(/^- Feature store: Redis: from /m);
+    expect(r.out).not.toMatch(/[┌│]/);
+  });
+
+  // Defect 8: a Keyspaces stack is ranked with Keyspaces options, not against Redis compute targets.
+  it("groups options by feature store and never reports a crossover between stores", async () => {
+    const dir = path.join(tmp, "stores");
+    fs.mkdirSync(dir);
+    for (const f of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
+    fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.lambda-keyspaces.yaml"), path.join(dir, "Pulumi.lambda-keyspaces.yaml"));
+    const r = await run("compare", "--stacks", dir, "--no-chart", "--json");
+    const json = JSON.parse(r.out);
+    const groups = json.groups.map((g: { featureStore: string; options: string[] }) => [g.featureStore, g.options.length]);
+    expect(groups).toEqual([["redis", 5], ["keyspaces", 2]]);
+    const keyspaces = json.groups.find((g: { featureStore: string }) => g.featureStore === "keyspaces");
+    expect(keyspaces.options).toEqual(["Lambda + ALB (lambda-keyspaces)", "Lambda + HTTP API (ALB idle) (lambda-keyspaces)"]);
+    for (const g of json.groups) {
+      for (const x of g.crossovers) {
+        expect(g.options).toContain(x.from);
+        expect(g.options).toContain(x.to);
+      }
+    }
+    const text = (await run("compare", "--stacks", dir, "--no-chart")).out;
+    expect(text).toMatch(/Feature store: Keyspaces, cheapest first/);
+    expect(text).toMatch(/lambda-keyspaces +│ Lambda \+ ALB · Keyspaces/);
+  });
+
+  it("--peak-rps sizes the containers for the peak", async () => {
+    const r = await run("compare", "--stacks", FIXTURES, "--stack", "fargate", "--no-chart", "--json", "--rps", "300", "--peak-rps", "1200");
+    const json = JSON.parse(r.out);
+    expect(json.stacks[0].workload.peakRequestsPerSecond).toBe(1200);
+    expect(json.stacks[0].estimates[0].notes.join(" ")).toMatch(/4 task\(s\) .*sized for the 1200 rps peak/);
   });
 
   it("--json gives the estimates, crossovers and the price table's date", async () => {
     const r = await run("compare", "--stacks", FIXTURES, "--no-chart", "--json", "--rps", "100", "--duration-ms", "20");
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
-    expect(json.prices).toEqual({ region: "us-east-1", retrieved: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(json.prices).toMatchObject({ region: "us-east-1", retrieved: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), asOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     expect(json.stacks).toHaveLength(4);
     expect(json.stacks[0].workload.requestsPerSecond).toBe(100);
     expect(json.stacks[0].workload.meanDurationMs).toBe(20);
     const lambda = json.stacks.find((s: { stack: string }) => s.stack === "lambda");
     expect(lambda.estimates.map((e: { option: string }) => e.option)).toEqual(["lambda-alb", "lambda-httpapi"]);
-    expect(json.crossovers.length).toBeGreaterThan(0);
+    expect(json.groups[0].crossovers.length).toBeGreaterThan(0);
   });
 
   it("refuses an unknown stack, naming the known ones", async () => {
@@ -81,6 +138,9 @@ describe("npm run compare", () => {
     [["--rps", "1e12"], /--rps "1e12"/],
     [["--bogus"], /Unknown option '--bogus'/],
     [["--prices", "/nonexistent/prices.json"], /price file \/nonexistent\/prices.json cannot be read/],
+    [["--format", "html"], /--format "html": expected text or markdown/],
+    [["--as-of", "yesterday"], /--as-of "yesterday": expected a date YYYY-MM-DD/],
+    [["--rps", "10", "--peak-rps", "5"], /peakRequestsPerSecond 5: expected at least the mean/],
   ])("refuses %j with a clear message and exit code 2", async (flags, message) => {
     const r = await run("compare", "--stacks", FIXTURES, "--no-chart", ...flags);
     expect(r.code).toBe(2);
@@ -104,9 +164,17 @@ describe("npm run cost", () => {
     const r = await run("cost", "fargate", "--usage", path.join(ROOT, "infra", "compare", "usage.example.json"));
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("ECS on Fargate");
+    expect(r.out).toContain("ECS Fargate · Redis");
     expect(r.out).toContain("cache.t4g.small node-hours");
     expect(r.out).toMatch(/for 16 h\/day, 12 ms mean, 250 rps per task/);
+  });
+
+  // Defect 3, end to end: the issue's command.
+  it("ec2 --rps 2000 packs 2 awsvpc tasks per t4g.small, limited by its network interfaces", async () => {
+    const r = await run("cost", "ec2", "--rps", "2000");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/7 task\(s\), 2 per t4g.small \(limited by network interfaces\): 4 instance\(s\)/);
+    expect(r.out).toMatch(/warning: 4 instances needed but ec2.maxInstances is 3/);
   });
 
   it.each([
@@ -123,6 +191,15 @@ describe("npm run cost", () => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+
+  // Defect 5, end to end: Fargate Spot runs ARM64 tasks, and the config no longer refuses it.
+  it("prices Fargate Spot on arm64", async () => {
+    const r = await run("cost", "fargate", "--rps", "10", "--architecture", "arm64", "--spot-percent", "50");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/vCPU-hours \(Spot\) \(arm64\)/);
+    expect(r.out).toMatch(/50% of task-hours on Fargate Spot \(arm64\)/);
   });
 
   it("refuses a usage file with an unknown key, naming it", async () => {

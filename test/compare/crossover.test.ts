@@ -1,4 +1,6 @@
-import { cheapestChanges, firstRateAbove, logGrid, summarizeCrossovers } from "../../infra/compare/crossover";
+import { cheapestChanges, logGrid, rangesAbove, summarizeCrossovers, type CostCurve } from "../../infra/compare/crossover";
+import type { Comparison } from "../../infra/compare/comparison";
+import { lambdaVersusText } from "../../infra/compare/report";
 
 describe("crossover search", () => {
   const grid = logGrid(0.01, 10_000, 50);
@@ -8,12 +10,14 @@ describe("crossover search", () => {
     const [x] = cheapestChanges(curves, grid);
     expect(x).toMatchObject({ from: "perRequest", to: "fixed" });
     expect(x!.requestsPerSecond).toBeCloseTo(100 / 1.9, 3);
-    expect(firstRateAbove(curves.perRequest, curves.fixed, grid)).toBeCloseTo(100 / 1.9, 3);
+    const [above] = rangesAbove(curves.perRequest, curves.fixed, grid);
+    expect(above!.from).toBeCloseTo(100 / 1.9, 3);
+    expect(above!.to).toBe(10_000);
   });
 
   it("reports nothing when one option is cheapest everywhere", () => {
     expect(cheapestChanges({ a: (r) => r, b: (r) => r + 1 }, grid)).toEqual([]);
-    expect(firstRateAbove((r) => r, (r) => r + 1, grid)).toBeUndefined();
+    expect(rangesAbove((r) => r, (r) => r + 1, grid)).toEqual([]);
   });
 
   it("finds the step at which a whole task is added", () => {
@@ -41,5 +45,36 @@ describe("crossover search", () => {
     expect(g[0]).toBe(1);
     expect(g[1]).toBeCloseTo(10, 10);
     expect(g[2]).toBe(100);
+  });
+});
+
+describe("where one option costs more than another", () => {
+  const grid = logGrid(0.01, 5000, 120);
+  const range = { minRps: 0.01, maxRps: 5000 };
+  const comparison = { range } as Comparison;
+  // Dearer at low rates (a per-request price above the other's fixed cost), cheaper above 50 rps.
+  const startsDearer: CostCurve = (r) => 100 - r;
+  const flat: CostCurve = () => 50;
+
+  it("a curve that starts out dearer and turns cheaper costs more only below the crossing", () => {
+    const ranges = rangesAbove(startsDearer, flat, grid);
+    expect(ranges).toHaveLength(1);
+    expect(ranges[0]!.from).toBe(0.01);
+    expect(ranges[0]!.to).toBeCloseTo(50, 3);
+  });
+
+  it("the sentence says below N rps, never across the whole range, when the options cross", () => {
+    const text = lambdaVersusText({ lambda: "Lambda + ALB (lambda)", other: "X (x)", costsMore: rangesAbove(startsDearer, flat, grid) }, comparison);
+    expect(text).toBe("Lambda + ALB (lambda) costs more than X (x) below 50.0 rps, cheaper above");
+    expect(text).not.toMatch(/whole range/);
+  });
+
+  it("says across the whole range only when it is dearer at every rate, and names each span of a back-and-forth", () => {
+    expect(lambdaVersusText({ lambda: "a", other: "b", costsMore: rangesAbove(() => 60, flat, grid) }, comparison)).toBe("a costs more than b across the whole range");
+    const bump: CostCurve = (r) => (r > 1 && r < 10 ? 60 : 40);
+    const spans = rangesAbove(bump, flat, grid);
+    expect(spans).toHaveLength(1);
+    expect(lambdaVersusText({ lambda: "a", other: "b", costsMore: spans }, comparison)).toBe("a costs more than b between 1.0 and 10.0 rps");
+    expect(lambdaVersusText({ lambda: "a", other: "b", costsMore: [] }, comparison)).toBe("a stays cheaper than b up to 5000 rps");
   });
 });

@@ -99,7 +99,7 @@ describe("materialize CLI", () => {
   it("reports a wrong argument or an unreachable store in one line, without a stack trace", async () => {
     const bad = await run(["--source", "x.parquet", "--store", "mongo"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim().split("\n")[0]).toBe('materialize: --store "mongo": expected one of redis, keyspaces, cassandra');
+    expect(bad.stderr.trim().split("\n")[0]).toBe('materialize: --store "mongo": expected one of redis, keyspaces, cassandra, dynamodb');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
 
     const manifestFile = path.join(dir, "manifest.json");

@@ -18,6 +18,16 @@ export function cassandraConfig(port: number, dc: string, keyspace: string, extr
   });
 }
 
+export function dynamodbConfig(endpoint: string, extra: Record<string, string> = {}): ServiceConfig {
+  return loadConfig({
+    [ENV.featureStore]: "dynamodb",
+    [ENV.dynamodbEndpoint]: endpoint,
+    [ENV.awsRegion]: "us-east-1",
+    [ENV.featureTimeoutMs]: "2000",
+    ...extra,
+  });
+}
+
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the tests through jest's global setup, which starts the servers`);

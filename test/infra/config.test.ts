@@ -210,7 +210,7 @@ describe("validateConfig", () => {
       expect(problems({ featureStore: "embedded" }, requestOnly)).toEqual([]);
     });
     test("self-managed cassandra is not a deployed store", () => {
-      expect(problems({ featureStore: "cassandra" })).toEqual(['featureStore: "cassandra" is not one of embedded, redis, keyspaces']);
+      expect(problems({ featureStore: "cassandra" })).toEqual(['featureStore: "cassandra" is not one of embedded, redis, keyspaces, dynamodb']);
     });
     test("a Keyspaces table name over 48 characters is refused", () => {
       const long = { ...manifest, project: "p".repeat(40) };

@@ -39,8 +39,10 @@ test("the Lambda override points at the runtime interface client and the built h
   // dist/lambda.mjs, an ES module whose top-level await holds Init until the model is loaded.
   const lambdaSource = fs.readFileSync(path.join(REPO_ROOT, "service", "src", "lambda.mts"), "utf8");
   expect(lambdaSource).toMatch(/export const handler = await /);
-  // The base image must carry /lambda-entrypoint.sh, i.e. be AWS's Lambda image.
-  expect(dockerfile).toMatch(/ARG NODE_IMAGE=public\.ecr\.aws\/lambda\/nodejs:20\b/);
+  // The base image must carry /lambda-entrypoint.sh, i.e. be AWS's Lambda image, on the Node
+  // line the project pins (.node-version), which is what the suite runs on.
+  const nodeMajor = fs.readFileSync(path.join(REPO_ROOT, ".node-version"), "utf8").trim().split(".")[0];
+  expect(instructions).toContain(`ARG NODE_IMAGE=public.ecr.aws/lambda/nodejs:${nodeMajor}`);
   expect(final).toContain("WORKDIR /var/task");
 });
 
@@ -49,9 +51,47 @@ test("installs production dependencies of the service workspace only, without on
   expect(dockerfile).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
   expect(dockerfile).toMatch(/COPY package\.json package-lock\.json \.npmrc/);
   expect(fs.readFileSync(path.join(REPO_ROOT, ".npmrc"), "utf8")).toMatch(/onnxruntime-node-install=skip/);
-  // Other platforms' binaries go: only bin/napi-v*/linux/<arch> stays.
-  expect(dockerfile).toMatch(/! -name linux -exec rm -rf/);
-  expect(dockerfile).toMatch(/! -name "\$ORT_ARCH" -exec rm -rf/);
+});
+
+// A stage is "FROM [--platform=P] image AS name"; later stages may start FROM an earlier one.
+const parsedStages = stages.map((line) => {
+  const m = /^FROM(?:\s+--platform=(\S+))?\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+  if (!m) throw new Error(`unexpected FROM line: ${line}`);
+  return { platform: m[1], image: m[2] as string, name: m[3] };
+});
+function runsOnBuildPlatform(stage: (typeof parsedStages)[number]): boolean {
+  if (stage.platform === "$BUILDPLATFORM") return true;
+  const parent = parsedStages.find((s) => s.name !== undefined && s.name === stage.image);
+  return parent !== undefined && runsOnBuildPlatform(parent);
+}
+
+test("every stage that runs a command runs on the build platform; the final stage only copies", () => {
+  // So an x86 runner without QEMU builds the arm64 image: nothing executes on the target platform.
+  for (const stage of parsedStages.slice(0, -1)) expect({ stage: stage.name, buildPlatform: runsOnBuildPlatform(stage) }).toEqual({ stage: stage.name, buildPlatform: true });
+  const last = parsedStages.at(-1)!;
+  expect(last.platform).toBeUndefined();
+  expect(final.filter((l) => /^RUN\b/i.test(l))).toEqual([]);
+});
+
+test("the onnxruntime-node binary kept is the target architecture's, not the build machine's", () => {
+  const run = instructions.findIndex((l) => l.startsWith("RUN ") && l.includes("onnxruntime-node/bin/"));
+  expect(run).toBeGreaterThan(0);
+  const stageStart = run - 1 - instructions.slice(0, run).reverse().findIndex((l) => l.startsWith("FROM "));
+  expect(instructions.slice(stageStart, run)).toContain("ARG TARGETARCH");
+  expect(instructions[run]).toMatch(/"\$TARGETARCH"/);
+  expect(instructions[run]).not.toMatch(/uname|BUILDARCH/);
+});
+
+test("the final stage copies the bundles (and the gRPC .proto) only: no tsc output, no source maps", () => {
+  const sources = final.filter((l) => l.startsWith("COPY --from=build ")).flatMap((l) => l.split(/\s+/).slice(2, -1));
+  expect(sources.length).toBeGreaterThan(0);
+  // Named JavaScript files (or a pattern ending in js), never the dist/ directory nor a .map;
+  // the one folder is the protocol definition the gRPC server loads.
+  for (const source of sources) expect(source).toMatch(/\/dist\/([^/]+js|grpc\/proto)$/);
+});
+
+test("no step relies on find, curl or wget, which AWS's AL2023-minimal base lacks", () => {
+  expect(instructions.filter((l) => l.startsWith("RUN ") && /(^|[\s;&|(])(find|curl|wget)\s/.test(l))).toEqual([]);
 });
 
 test("the model is not baked in: nothing from models/ reaches the build context", () => {

@@ -47,6 +47,9 @@ describe.each(stackFiles())("%s", (file) => {
       expect(service.redis.tls).toBe(true);
       expect(service.redis.authSecretArn).toMatch(/^arn:aws:secretsmanager:/);
       expect(service.redis.authToken).toBeUndefined();
+    } else if (service.featureStore === "dynamodb") {
+      // The regional endpoint (no override), eventually consistent reads.
+      expect(service.dynamodb).toEqual({ endpoint: undefined, consistentReads: false });
     } else {
       expect(service.cassandra).toMatchObject({ port: KEYSPACES_PORT, tls: true, sigV4: true, keyspace: run().outputs.keyspace });
     }

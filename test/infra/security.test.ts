@@ -1,10 +1,10 @@
 // Security properties AWS would not check for us, asserted on what the program registers.
-import { HEALTH_PATH, PORT } from "../../service/src/config";
+import { ADMIN_PORT, ENV, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../../service/src/config";
 import { ALB_NAME_MAX, AUTONAME_SUFFIX_LENGTH, targetGroupHealthCheck } from "../../infra/load-balancer";
 import * as path from "node:path";
 import { loadManifest } from "../../infra/model-package";
 import { featureTableName } from "../../infra/config";
-import { at, listAt, ofType, runStack, textAt, type Registered, type StackRun } from "./harness";
+import { at, listAt, ofType, readProjectConfig, runStack, textAt, type Registered, type StackRun } from "./harness";
 
 /** Pulumi's wire form of a secret: the value wrapped under the secret signature. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -112,24 +112,42 @@ describe("Redis", () => {
 });
 
 describe("network exposure", () => {
-  test.each([["dev", () => dev], ["prod", () => prod]])("%s: nothing but 80/443 is open to the internet", (_, run) => {
-    const open = ingress(run()).filter((r) => r.cidrIpv4 === "0.0.0.0/0" || r.cidrIpv6 === "::/0");
-    expect(open.map((r) => [r.fromPort, r.toPort]).sort()).toEqual([[443, 443], [80, 80]]);
+  const VPC_CIDR = "10.0.0.0/16";
+  test("an internal stack opens nothing to the internet: its ALB admits the VPC only, on 80/443", () => {
+    expect(readProjectConfig("Pulumi.fargate.yaml").loadBalancer ?? { scheme: "internal" }).toEqual({ scheme: "internal" });
+    expect(ingress(dev).filter((r) => r.cidrIpv4 === "0.0.0.0/0" || r.cidrIpv6 === "::/0")).toEqual([]);
+    const alb = ingress(dev).filter((r) => r.securityGroupId === sgId(dev, "-alb"));
+    expect(alb.map((r) => [r.cidrIpv4, r.fromPort]).sort()).toEqual([[VPC_CIDR, 443], [VPC_CIDR, 80]]);
+  });
+  test("an internet-facing stack opens nothing but 80/443, and only on the ALB", () => {
+    const open = ingress(prod).filter((r) => r.cidrIpv4 === "0.0.0.0/0" || r.cidrIpv6 === "::/0");
+    expect(open.map((r) => [r.securityGroupId, r.fromPort, r.toPort]).sort()).toEqual([[sgId(prod, "-alb"), 443, 443], [sgId(prod, "-alb"), 80, 80]]);
+  });
+  test.each([["dev", () => dev], ["prod", () => prod]])("%s: security groups carry no inline rules", (_, run) => {
     for (const sg of ofType(run().resources, "aws:ec2/securityGroup:SecurityGroup")) {
       expect(sg.inputs.ingress ?? []).toEqual([]);
     }
   });
-  test("compute admits only the ALB, on the service port", () => {
+  test("compute admits the ALB on the service port, and the admin port from inside the VPC only", () => {
     const rules = ingress(dev).filter((r) => r.securityGroupId === sgId(dev, "-compute"));
-    expect(rules).toEqual([expect.objectContaining({ referencedSecurityGroupId: sgId(dev, "-alb"), fromPort: PORT, toPort: PORT })]);
+    expect(rules).toHaveLength(2);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ referencedSecurityGroupId: sgId(dev, "-alb"), fromPort: PORT, toPort: PORT }),
+        expect.objectContaining({ cidrIpv4: VPC_CIDR, fromPort: ADMIN_PORT, toPort: ADMIN_PORT }),
+      ]),
+    );
   });
-  test("the ALB is internet-facing in the public subnets of at least 2 AZs, in its own group", () => {
-    const alb = one(dev, "aws:lb/loadBalancer:LoadBalancer").inputs;
-    expect(alb.internal).toBe(false);
-    expect(listAt(alb, "subnets").length).toBeGreaterThanOrEqual(2);
-    expect(listAt(alb, "subnets").every((s) => textAt(s).includes("public"))).toBe(true);
-    expect(alb.securityGroups).toEqual([sgId(dev, "-alb")]);
-    expect(one(prod, "aws:lb/loadBalancer:LoadBalancer").inputs.subnets).toHaveLength(3);
+  test("an internal ALB lives in the private subnets, an internet-facing one in the public subnets, each of 2+ AZs", () => {
+    const internal = one(dev, "aws:lb/loadBalancer:LoadBalancer").inputs;
+    expect(internal.internal).toBe(true);
+    expect(internal.subnets).toEqual(one(dev, "awsx:ec2:Vpc").state.privateSubnetIds);
+    expect(listAt(internal, "subnets").length).toBeGreaterThanOrEqual(2);
+    expect(internal.securityGroups).toEqual([sgId(dev, "-alb")]);
+    const facing = one(prod, "aws:lb/loadBalancer:LoadBalancer").inputs;
+    expect(facing.internal).toBe(false);
+    expect(facing.subnets).toEqual(one(prod, "awsx:ec2:Vpc").state.publicSubnetIds);
+    expect(facing.subnets).toHaveLength(3);
   });
   test("ALB and target group names fit AWS's 32 characters with Pulumi's suffix", () => {
     for (const run of [dev, prod]) {
@@ -149,10 +167,12 @@ describe("network exposure", () => {
 });
 
 describe("listeners", () => {
-  test("without a certificate: HTTP serving a 503 until a target adds its rule", () => {
+  test("without a certificate: HTTP, answering a path it does not forward with 404 and the routes it serves", () => {
     const listener = one(dev, "aws:lb/listener:Listener").inputs;
     expect(listener).toMatchObject({ port: 80, protocol: "HTTP" });
-    expect(at(listener, "defaultActions", 0)).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "503" } });
+    expect(at(listener, "defaultActions", 0)).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "application/json" } });
+    const body = JSON.parse(textAt(listener, "defaultActions", 0, "fixedResponse", "messageBody"));
+    expect(body).toEqual({ error: `not found: this load balancer serves only ${PUBLIC_PATH_PATTERNS.join(", ")}` });
     expect(dev.computeTarget?.args.listenerArn).toBe(one(dev, "aws:lb/listener:Listener").state.arn);
   });
   test("with a certificate: HTTPS serves, HTTP redirects to it", () => {
@@ -166,6 +186,29 @@ describe("listeners", () => {
   });
   test("target groups check the service's health path", () => {
     expect(targetGroupHealthCheck().path).toBe(HEALTH_PATH);
+  });
+});
+
+describe("API keys", () => {
+  test("an internet-facing stack generates its keys into one secret, hands the service only its ARN and lets the runtime read it", () => {
+    const secret = ofType(prod.resources, "aws:secretsmanager/secret:Secret").find((x) => x.name.endsWith("-api-keys")) as Registered;
+    expect(secret).toBeDefined();
+    const version = ofType(prod.resources, "aws:secretsmanager/secretVersion:SecretVersion").find((x) => x.name.endsWith("-api-keys")) as Registered;
+    const keys = JSON.parse(String(secretValue(version.inputs.secretString)));
+    const generated = ofType(prod.resources, "random:index/randomPassword:RandomPassword").filter((p) => p.name.includes("-api-key-"));
+    expect(Object.keys(keys)).toEqual(["default"]);
+    expect(Object.values(keys)).toEqual(generated.map((p) => p.state.result));
+    const env = prod.computeTarget?.args.environment as Record<string, string>;
+    expect(env[ENV.apiKeysSecretArn]).toBe(secret.state.arn);
+    expect(Object.values(env)).not.toContain(keys.default);
+    const statements = JSON.parse(String(prod.computeTarget?.args.runtimePolicyJson)).Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ["secretsmanager:GetSecretValue"], Resource: [secret.state.arn] }));
+    expect(prod.outputs.apiKeysSecretArn).toBe(secret.state.arn);
+  });
+  test("an internal stack has none: callers inside the VPC are trusted", () => {
+    const env = dev.computeTarget?.args.environment as Record<string, string>;
+    expect(env[ENV.apiKeysSecretArn]).toBeUndefined();
+    expect(ofType(dev.resources, "aws:secretsmanager/secret:Secret").filter((x) => x.name.endsWith("-api-keys"))).toEqual([]);
   });
 });
 

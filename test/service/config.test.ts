@@ -20,7 +20,7 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       'PORT "80a": expected an integer from 0 to 65535',
-      'FEATURE_STORE "dynamo": expected one of embedded, redis, keyspaces, cassandra',
+      'FEATURE_STORE "dynamo": expected one of embedded, redis, keyspaces, cassandra, dynamodb',
       'REDIS_TLS "maybe": expected true or false',
       'CASSANDRA_CONSISTENCY "TWO": expected one of ONE, LOCAL_ONE, LOCAL_QUORUM, QUORUM, ALL',
     ]);

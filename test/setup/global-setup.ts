@@ -7,8 +7,9 @@ import type { TestServer } from "./servers/server";
 import { startRedis } from "./servers/redis";
 import { startCassandra } from "./servers/cassandra";
 import { startS3 } from "./servers/s3";
+import { startDynamoDB } from "./servers/dynamodb";
 
-const SERVERS: Record<string, () => Promise<TestServer>> = { redis: startRedis, cassandra: startCassandra, s3: startS3 };
+const SERVERS: Record<string, () => Promise<TestServer>> = { redis: startRedis, cassandra: startCassandra, s3: startS3, dynamodb: () => startDynamoDB() };
 
 function selected(): Array<() => Promise<TestServer>> {
   const wanted = process.env.TEST_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean);

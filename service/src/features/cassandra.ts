@@ -186,7 +186,8 @@ export class CassandraStore implements FeatureStore, OnlineWriter {
         await this.client.batch(statements.slice(i, i + MAX_BATCH_STATEMENTS), {
           prepare: true,
           logged: false,
-          consistency: this.consistency,
+          // Amazon Keyspaces accepts writes only at LOCAL_QUORUM, whatever the service reads at.
+          consistency: types.consistencies.localQuorum,
         });
       }
     };

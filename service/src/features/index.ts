@@ -8,8 +8,8 @@ export type { FeatureStore } from "./store";
 export { FeatureStoreUnavailableError } from "./store";
 
 /**
- * The store for `config.featureStore`. Redis and Cassandra stores are returned even when their
- * server is not reachable yet (not ready, reconnecting); the embedded store throws when its
+ * The store for `config.featureStore`. Redis, Cassandra and DynamoDB stores are returned even when
+ * their server is not reachable yet (not ready, reconnecting); the embedded store throws when its
  * file cannot be read.
  */
 export async function createFeatureStore(
@@ -41,6 +41,10 @@ export async function createFeatureStore(
     case "keyspaces": {
       const { CassandraStore } = await import("./cassandra");
       return CassandraStore.connect(config, manifest, { logger: options.logger, project, flavor: config.featureStore });
+    }
+    case "dynamodb": {
+      const { DynamoDBStore } = await import("./dynamodb");
+      return DynamoDBStore.connect(config, manifest, { logger: options.logger, project });
     }
   }
 }

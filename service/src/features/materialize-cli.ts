@@ -1,4 +1,4 @@
-// npm run materialize -- --source <parquet path|s3://…> --store <redis|keyspaces|cassandra>
+// npm run materialize -- --source <parquet path|s3://…> --store <redis|keyspaces|cassandra|dynamodb>
 //   [--manifest path] [--ttl seconds] [--batch-size n]
 // Connection settings come from the service's environment variables (see config.ts).
 import * as fs from "node:fs";
@@ -9,15 +9,16 @@ import { SingleBar, Presets } from "cli-progress";
 import { loadConfig, type ServiceConfig } from "../config";
 import { parseManifest, type Manifest } from "../model/manifest";
 import { CassandraStore } from "./cassandra";
+import { DynamoDBStore } from "./dynamodb";
 import { DEFAULT_BATCH_SIZE, formatSummary, materialize } from "./materialize";
 import { RedisStore } from "./redis";
 import { onlineLayout } from "./views";
 import type { OnlineWriter } from "./writer";
 
-const STORES = ["redis", "keyspaces", "cassandra"] as const;
+const STORES = ["redis", "keyspaces", "cassandra", "dynamodb"] as const;
 type StoreName = (typeof STORES)[number];
 const USAGE =
-  "usage: npm run materialize -- --source <parquet path|s3://bucket/key> --store <redis|keyspaces|cassandra> " +
+  "usage: npm run materialize -- --source <parquet path|s3://bucket/key> --store <redis|keyspaces|cassandra|dynamodb> " +
   "[--manifest path/to/manifest.json] [--ttl seconds] [--batch-size n]";
 
 class UsageError extends Error {}
@@ -61,6 +62,7 @@ async function openWriter(store: StoreName, config: ServiceConfig, manifest: Man
     }
     return redis;
   }
+  if (store === "dynamodb") return openDynamoDB(settings, manifest, project, waitMs);
   const cassandra = await CassandraStore.connect(settings, manifest, { project, logger: quietLogger, flavor: store });
   if (!(await waitReady(() => cassandra.ready(), waitMs))) {
     await cassandra.close();
@@ -71,6 +73,23 @@ async function openWriter(store: StoreName, config: ServiceConfig, manifest: Man
     for (const view of onlineLayout(manifest, project).views.values()) await cassandra.createTable(view);
   }
   return cassandra;
+}
+
+async function openDynamoDB(config: ServiceConfig, manifest: Manifest, project: string, waitMs: number): Promise<OnlineWriter> {
+  const dynamodb = await DynamoDBStore.connect(config, manifest, { project, logger: quietLogger });
+  try {
+    // On AWS the infrastructure owns the tables; a local DynamoDB (endpoint override) gets Feast's here.
+    if (config.dynamodb.endpoint) for (const view of onlineLayout(manifest, project).views.values()) await dynamodb.createTable(view);
+    if (!(await waitReady(() => dynamodb.ready(), waitMs))) throw new Error("no answer");
+  } catch (err) {
+    await dynamodb.close();
+    const where = config.dynamodb.endpoint ?? `region ${config.awsRegion ?? "(none: set AWS_REGION)"}`;
+    throw new UsageError(
+      `dynamodb at ${where} cannot read tables ${[...onlineLayout(manifest, project).views.keys()].map((v) => dynamodb.tableName(v)).join(", ")}: ` +
+        `${(err as Error).message} (AWS_REGION, DYNAMODB_ENDPOINT, AWS credentials)`,
+    );
+  }
+  return dynamodb;
 }
 
 /** Connection retries are expected while waiting; only the final verdict is printed. */

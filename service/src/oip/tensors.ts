@@ -100,7 +100,7 @@ function elementProblem(dtype: TensorDtype, v: unknown): string | undefined {
 }
 
 function describe(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
+  const text = typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 

@@ -81,7 +81,9 @@ export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (ap
         }
         if (areTensorRows(body.instances)) {
           // KServe V1's shape, outside the friendly response schema.
-          return reply.serializer(JSON.stringify).send(await predictRows(predictor, body.instances as unknown[][]));
+          // Predict first: an error must leave through the error handler with the default serializer.
+          const answer = await predictRows(predictor, body.instances as unknown[][]);
+          return reply.type("application/json; charset=utf-8").serializer(JSON.stringify).send(answer);
         }
         const instances = body.instances as Instance[];
         instances.forEach((instance, i) => checkEntity(predictor, instance.entity, `instances[${i}].entity`));

@@ -6,26 +6,13 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Static } from "@sinclair/typebox";
 import { HttpError } from "../errors";
 import { parseJsonBody } from "../json-body";
-import type { Manifest } from "../model/manifest";
 import { BINARY_CONTENT_TYPE, HEADER_LENGTH, binaryDataSize, binaryOutputs, encodeResponse, sliceBinary, splitBody } from "../oip/binary";
-import { OIP_DATATYPE, checkModelNamed, infer, type InputTensor } from "../oip/tensors";
+import { SERVER_METADATA, modelMetadata } from "../oip/metadata";
+import { checkModelNamed, infer, type InputTensor } from "../oip/tensors";
 import type { Serving } from "../serving";
 import { notReadyReason } from "./health";
 import { servedModel } from "./predict";
 import { ErrorBody, InferRequest, InferResponse, ModelMetadata } from "./schemas";
-
-/** Server metadata; `binary_tensor_data` tells Triton's and KServe's clients they may send raw bytes. */
-export const SERVER_METADATA = { name: "inference-blueprint", version: "0.1.0", extensions: ["binary_tensor_data"] };
-
-export function modelMetadata(m: Manifest): Static<typeof ModelMetadata> {
-  return {
-    name: m.name,
-    versions: [m.version],
-    platform: "onnxruntime_onnx",
-    inputs: [{ name: m.input.name, datatype: OIP_DATATYPE[m.input.dtype], shape: m.input.shape }],
-    outputs: m.outputs.map((o) => ({ name: o.name, datatype: OIP_DATATYPE[o.dtype], shape: o.shape })),
-  };
-}
 
 /** The binary section of each request body, kept beside the parsed JSON header. */
 const binarySections = new WeakMap<FastifyRequest, Buffer>();
@@ -51,38 +38,33 @@ function inputsOf(request: FastifyRequest, body: Body): InputTensor[] {
 }
 
 export const v2Routes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
-  // Scoped to this plugin: Triton's client sends no content type, KServe's sends octet-stream in
-  // binary mode, and either may put the binary extension behind a JSON header.
+  // Scoped to this plugin, over the app's JSON parsing (../json-body.ts): Triton's client sends no
+  // content type, KServe's sends octet-stream in binary mode, and either may put the binary
+  // extension behind a JSON header.
   const parseInfer = (request: FastifyRequest, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    let parts: { json: string; binary: Buffer };
     try {
-      parts = splitBody(raw, request.headers[HEADER_LENGTH]);
-    } catch (err) {
-      return done(err as Error);
-    }
-    if (parts.binary.length > 0) binarySections.set(request, parts.binary);
-    try {
+      const parts = splitBody(raw, request.headers[HEADER_LENGTH]);
+      if (parts.binary.length > 0) binarySections.set(request, parts.binary);
       done(null, parseJsonBody(parts.json));
     } catch (err) {
       done(err as Error);
     }
   };
-  // Before validation, which would otherwise describe a missing body as a type error.
-  app.addHook("preValidation", async (request) => {
-    if (request.method === "POST" && (request.body === undefined || request.body === null)) {
-      throw new HttpError(400, "bad_request", 'request body is empty: expected an inference request { "inputs": [...] }');
-    }
-  });
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "*"]);
   app.addContentTypeParser(["application/json", BINARY_CONTENT_TYPE], { parseAs: "buffer" }, parseInfer);
   app.addContentTypeParser("*", { parseAs: "buffer" }, (request, raw: Buffer, done) => {
     const type = request.headers["content-type"];
     if (type !== undefined) {
-      return done(
-        new HttpError(415, "bad_request", `unsupported content-type "${type}": expected application/json, ${BINARY_CONTENT_TYPE} (binary tensor extension) or none`),
-      );
+      const shown = type.length > 100 ? `${type.slice(0, 100)}…` : type;
+      return done(new HttpError(415, "bad_request", `unsupported content-type "${shown}": expected application/json, ${BINARY_CONTENT_TYPE} (binary tensor extension) or none`));
     }
     parseInfer(request, raw, done);
+  });
+  // KServe's REST client reads an error's message only when the content type is exactly
+  // application/json; JSON is UTF-8 by definition (RFC 8259), so the charset parameter says nothing.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (reply.getHeader("content-type") === "application/json; charset=utf-8") reply.header("content-type", "application/json");
+    return payload;
   });
   const tags = ["open inference protocol v2"];
   const nameParams = {

@@ -1,5 +1,5 @@
 // The two ECS targets under mocks: the shared service shape, then what each adds.
-import { HEALTH_PATH, PORT } from "../../../service/src/config";
+import { ADMIN_PORT, DEFAULTS as SERVICE_DEFAULTS, HEALTH_PATH, PORT } from "../../../service/src/config";
 import { ECS_AMI_PARAMETER, RESERVED_CAPACITY_PROVIDER_PREFIXES, capacityProviderName } from "../../../infra/compute/ec2";
 import type { Ec2Sizing, FargateSizing } from "../../../infra/compute/target";
 import {
@@ -14,7 +14,7 @@ const ec2Sizing: Ec2Sizing = { instanceType: "c7g.large", minInstances: 1, maxIn
 
 type Container = {
   name: string; image: string; portMappings: { containerPort: number }[]; environment: { name: string; value: string }[];
-  healthCheck: { command: string[] }; logConfiguration: { logDriver: string; options: Record<string, string> };
+  healthCheck: { command: string[]; startPeriod: number }; logConfiguration: { logDriver: string; options: Record<string, string> };
 };
 const containerOf = (r: ComponentRun): Container => JSON.parse(textAt(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs, "containerDefinitions"))[0];
 
@@ -34,10 +34,13 @@ describe.each([
     expect(td.runtimePlatform).toEqual({ operatingSystemFamily: "LINUX", cpuArchitecture: "ARM64" });
   });
 
-  it("runs the image on the service port with the service's environment, sorted", () => {
+  it("runs the image on the service and admin ports with the service's environment, sorted", () => {
     const c = containerOf(r);
     expect(c.image).toBe(IMAGE_URI);
-    expect(c.portMappings).toEqual([{ containerPort: PORT, protocol: "tcp" }]);
+    expect(c.portMappings).toEqual([
+      { name: "http", containerPort: PORT, protocol: "tcp" },
+      { name: "admin", containerPort: ADMIN_PORT, protocol: "tcp" },
+    ]);
     expect(c.environment).toEqual(Object.keys(ENVIRONMENT).sort().map((name) => ({ name, value: ENVIRONMENT[name] })));
   });
 
@@ -74,7 +77,16 @@ describe.each([
     const svc = one(r.resources, "aws:ecs/service:Service").inputs;
     expect(svc.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
     expect(svc.desiredCount).toBe(2);
-    expect(svc.healthCheckGracePeriodSeconds).toBeGreaterThan(0);
+  });
+
+  it("counts no failed check before the model's load budget has run out, so only a model that cannot load rolls back", () => {
+    const svc = one(r.resources, "aws:ecs/service:Service").inputs;
+    const budgetSeconds = SERVICE_DEFAULTS.modelLoadTimeoutMs / 1000;
+    expect(Number(svc.healthCheckGracePeriodSeconds)).toBeGreaterThan(budgetSeconds);
+    const check = containerOf(r).healthCheck;
+    expect(check.startPeriod).toBeGreaterThan(budgetSeconds);
+    // ECS refuses a container health check startPeriod above 300 s.
+    expect(check.startPeriod).toBeLessThanOrEqual(300);
   });
 
   it("scales between min and max on CPU and on ALB requests per target", () => {

@@ -1,10 +1,10 @@
 // The EKS target under mocks: cluster, node group, IRSA, the Kubernetes objects and the ALB path.
-import { HEALTH_PATH, PORT, READY_PATH } from "../../../service/src/config";
-import { NODE_PORT } from "../../../infra/compute/eks";
+import { ADMIN_PORT, DEFAULTS as SERVICE_DEFAULTS, HEALTH_PATH, PORT, READY_PATH } from "../../../service/src/config";
+import { AWS_LOAD_BALANCER_CONTROLLER_POLICY } from "../../../infra/compute/eks-addons";
 import type { EksSizing } from "../../../infra/compute/target";
 import { at, textAt } from "../mocks";
 import {
-  ALB_SG, COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LISTENER_ARN, RUNTIME_POLICY_JSON,
+  COMPUTE_SG, ENVIRONMENT, IMAGE_URI, LISTENER_ARN, RUNTIME_POLICY_JSON,
   computeArgs, named, one, runComponent, type ComponentRun,
 } from "./component-run";
 
@@ -18,6 +18,8 @@ const sizing: EksSizing = {
   memoryMb: 384,
   scaling: { minCount: 2, maxCount: 8, cpuTargetPercent: 65, requestsPerTarget: 1000 },
   adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"],
+  endpointPublicAccess: true,
+  publicAccessCidrs: ["203.0.113.0/24"],
 };
 
 describe("eks target", () => {
@@ -82,36 +84,96 @@ describe("eks target", () => {
     expect(at(c, "readinessProbe", "httpGet")).toEqual({ path: READY_PATH, port: PORT });
   });
 
-  it("exposes the pods on a NodePort and scales them with an HPA and a disruption budget", () => {
+  it("exposes the pods inside the cluster only, and scales them with an HPA and a disruption budget", () => {
     const svc = one(r.resources, "kubernetes:core/v1:Service").inputs.spec;
-    expect(at(svc, "type")).toBe("NodePort");
-    expect(at(svc, "ports")).toEqual([{ name: "http", protocol: "TCP", port: PORT, targetPort: PORT, nodePort: NODE_PORT }]);
+    expect(at(svc, "type")).toBe("ClusterIP");
+    expect(at(svc, "ports")).toEqual([
+      { name: "http", protocol: "TCP", port: PORT, targetPort: PORT },
+      { name: "admin", protocol: "TCP", port: ADMIN_PORT, targetPort: ADMIN_PORT },
+    ]);
+    expect(at(container(), "ports")).toEqual([{ name: "http", containerPort: PORT }, { name: "admin", containerPort: ADMIN_PORT }]);
     const hpa = one(r.resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs.spec;
     expect(hpa).toMatchObject({ minReplicas: 2, maxReplicas: 8, scaleTargetRef: { kind: "Deployment", name: "inference-service" } });
     expect(at(hpa, "metrics", 0, "resource")).toEqual({ name: "cpu", target: { type: "Utilization", averageUtilization: 65 } });
     expect(at(one(r.resources, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec", "maxUnavailable")).toBe(1);
-    expect(one(r.resources, "aws:eks/addon:Addon").inputs).toMatchObject({ addonName: "metrics-server", clusterName: "svc-cluster" });
+    expect(named(r.resources, "aws:eks/addon:Addon", "svc-metrics-server").inputs).toMatchObject({ addonName: "metrics-server", clusterName: "svc-cluster" });
   });
 
-  it("registers the node group's Auto Scaling group in an `instance` target group on the NodePort", () => {
+  it("registers pod IPs in an `ip` target group through a TargetGroupBinding, not the node group's Auto Scaling group", () => {
     const tg = one(r.resources, "aws:lb/targetGroup:TargetGroup");
-    expect(tg.inputs).toMatchObject({ targetType: "instance", port: NODE_PORT, protocol: "HTTP" });
+    expect(tg.inputs).toMatchObject({ targetType: "ip", port: PORT, protocol: "HTTP" });
     expect(at(tg.inputs, "healthCheck", "path")).toBe(HEALTH_PATH);
-    const attachment = one(r.resources, "aws:autoscaling/attachment:Attachment").inputs;
-    expect(attachment).toEqual({ autoscalingGroupName: "eks-svc-nodes-asg", lbTargetGroupArn: tg.state.arn });
+    expect(r.resources.filter((x) => x.type === "aws:autoscaling/attachment:Attachment")).toEqual([]);
+    const binding = one(r.resources, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding").inputs;
+    expect(at(binding, "spec")).toEqual({ targetGroupARN: tg.state.arn, targetType: "ip", serviceRef: { name: "inference-service", port: PORT } });
+    expect(at(binding, "metadata", "namespace")).toBe("inference");
     expect(one(r.resources, "aws:lb/listenerRule:ListenerRule").inputs.listenerArn).toBe(LISTENER_ARN);
   });
 
-  it("opens the NodePort to the ALB's security group only", () => {
-    const rule = one(r.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
-    expect(rule).toMatchObject({ securityGroupId: COMPUTE_SG, referencedSecurityGroupId: ALB_SG, ipProtocol: "tcp", fromPort: NODE_PORT, toPort: NODE_PORT });
-    expect(rule.cidrIpv4).toBeUndefined();
+  it("installs the AWS Load Balancer Controller with its published policy, through IRSA for its service account", () => {
+    const release = one(r.resources, "kubernetes:helm.sh/v3:Release").inputs;
+    expect(release).toMatchObject({ chart: "aws-load-balancer-controller", namespace: "kube-system", repositoryOpts: { repo: "https://aws.github.io/eks-charts" } });
+    expect(release.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const role = named(r.resources, "aws:iam/role:Role", "svc-lbc");
+    expect(at(release, "values")).toMatchObject({
+      clusterName: "svc-cluster",
+      region: "us-east-1",
+      vpcId: "vpc-test",
+      serviceAccount: { name: "aws-load-balancer-controller", annotations: { "eks.amazonaws.com/role-arn": role.state.arn } },
+    });
+    const trust = JSON.parse(textAt(role.inputs, "assumeRolePolicy")).Statement[0];
+    expect(Object.values(trust.Condition.StringEquals)).toContain("system:serviceaccount:kube-system:aws-load-balancer-controller");
+    const policy = named(r.resources, "aws:iam/policy:Policy", "svc-lbc");
+    expect(JSON.parse(textAt(policy.inputs, "policy"))).toEqual(AWS_LOAD_BALANCER_CONTROLLER_POLICY);
+    expect(named(r.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "svc-lbc").inputs).toEqual({ role: role.state.name, policyArn: policy.state.arn });
+  });
+
+  it("lets the ALB reach pod IPs on the service port through the nodes' compute security group, and opens no NodePort", () => {
+    const lt = one(r.resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(lt.vpcSecurityGroupIds).toContain(COMPUTE_SG);
+    expect(r.resources.filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).toEqual([]);
+  });
+
+  it("drains a terminating pod: preStop sleep, then the service's shutdown grace, within the termination grace period", () => {
+    const podSpec = at(one(r.resources, "kubernetes:apps/v1:Deployment").inputs, "spec", "template", "spec");
+    const sleep = Number(at(container(), "lifecycle", "preStop", "sleep", "seconds"));
+    expect(sleep).toBeGreaterThanOrEqual(10);
+    expect(Number(at(podSpec, "terminationGracePeriodSeconds"))).toBeGreaterThan(sleep + SERVICE_DEFAULTS.shutdownGraceMs / 1000);
+    expect(at(one(r.resources, "kubernetes:core/v1:Namespace").inputs, "metadata", "labels")).toEqual({ "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
+  });
+
+  it("gives the model its whole load budget before liveness counts", () => {
+    const startup = at(container(), "startupProbe") as { periodSeconds: number; failureThreshold: number };
+    expect(startup.periodSeconds * startup.failureThreshold * 1000).toBeGreaterThan(SERVICE_DEFAULTS.modelLoadTimeoutMs);
+  });
+
+  it("ships pod logs to CloudWatch with the stack's retention, through IRSA for the add-on", () => {
+    const addon = named(r.resources, "aws:eks/addon:Addon", "svc-cloudwatch").inputs;
+    const role = named(r.resources, "aws:iam/role:Role", "svc-cw");
+    expect(addon).toMatchObject({ addonName: "amazon-cloudwatch-observability", clusterName: "svc-cluster", serviceAccountRoleArn: role.state.arn });
+    expect(Object.values(JSON.parse(textAt(role.inputs, "assumeRolePolicy")).Statement[0].Condition.StringEquals)).toContain(
+      "system:serviceaccount:amazon-cloudwatch:cloudwatch-agent",
+    );
+    const groups = r.resources.filter((x) => x.type === "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs);
+    expect(groups.map((g) => g.name).sort()).toEqual(["application", "dataplane", "host", "performance"].map((k) => `/aws/containerinsights/svc-cluster/${k}`));
+    for (const g of groups) expect(g.retentionInDays).toBe(30);
+  });
+
+  it("keeps the Kubernetes API reachable inside the VPC, and from the internet only as configured", () => {
+    expect(one(r.resources, "eks:index:Cluster").inputs).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
   });
 
   it("creates Kubernetes objects through the cluster's provider", () => {
     const provider = one(r.resources, "pulumi:providers:kubernetes");
     expect(provider.inputs.kubeconfig).toBe(one(r.resources, "eks:index:Cluster").state.kubeconfigJson);
   });
+});
+
+it("a private API endpoint sets no public CIDRs", async () => {
+  const r = await runComponent((c) => new c.EksTarget("svc", computeArgs(), { ...sizing, endpointPublicAccess: false }));
+  const cluster = one(r.resources, "eks:index:Cluster").inputs;
+  expect(cluster).toMatchObject({ endpointPrivateAccess: true, endpointPublicAccess: false });
+  expect(cluster.publicAccessCidrs).toBeUndefined();
 });
 
 it("refuses an HPA minimum of zero replicas", async () => {

@@ -1,5 +1,5 @@
 // The Lambda target under mocks: the function, its role, the alias and the ALB wiring.
-import { HEALTH_PATH } from "../../../service/src/config";
+import { HEALTH_PATH, PUBLIC_PATH_PATTERNS } from "../../../service/src/config";
 import { DEFAULTS } from "../../../infra/config";
 import { LAMBDA_IMAGE_COMMAND, LAMBDA_IMAGE_ENTRY_POINT } from "../../../infra/image-repository";
 import { LAMBDA_RESERVED_VARIABLES } from "../../../infra/compute/environment";
@@ -88,11 +88,12 @@ describe("lambda target, ALB only, no provisioned concurrency", () => {
     });
   });
 
-  it("forwards every path of the serving listener to the target group", () => {
+  it("forwards only the inference routes of the serving listener to the target group", () => {
     const rule = one(r.resources, "aws:lb/listenerRule:ListenerRule").inputs;
     expect(rule.listenerArn).toBe(LISTENER_ARN);
     expect(rule.actions).toEqual([{ type: "forward", targetGroupArn: one(r.resources, "aws:lb/targetGroup:TargetGroup").state.arn }]);
-    expect(rule.conditions).toEqual([{ pathPattern: { values: ["/*"] } }]);
+    expect(rule.conditions).toEqual([{ pathPattern: { values: [...PUBLIC_PATH_PATTERNS] } }]);
+    expect(PUBLIC_PATH_PATTERNS).not.toContain("/*");
   });
 
   it("has no API Gateway front door unless asked", () => {
@@ -118,7 +119,7 @@ describe("lambda target with reserved and provisioned concurrency and an HTTP AP
     const integration = one(r.resources, "aws:apigatewayv2/integration:Integration").inputs;
     expect(integration.integrationUri).toBe(one(r.resources, "aws:lambda/alias:Alias").state.invokeArn);
     expect(integration.timeoutMilliseconds).toBe(30_000);
-    expect(one(r.resources, "aws:apigatewayv2/route:Route").inputs.routeKey).toBe("$default");
+    expect(one(r.resources, "aws:apigatewayv2/route:Route").inputs).toMatchObject({ routeKey: "$default", authorizationType: "AWS_IAM" });
     expect(one(r.resources, "aws:apigatewayv2/stage:Stage").inputs).toMatchObject({ name: "$default", autoDeploy: true });
   });
 

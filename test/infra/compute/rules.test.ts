@@ -6,7 +6,7 @@ import { HEALTH_PATH, PORT } from "../../../service/src/config";
 import { checkTargetGroupName, loadBalancerArnSuffix } from "../../../infra/compute/alb";
 import { containerHealthCheckCommand } from "../../../infra/compute/ecs-service";
 import { ecsUserData } from "../../../infra/compute/ec2";
-import { irsaTrustPolicy, nodeGroupAutoScalingGroupName } from "../../../infra/compute/eks";
+import { AWS_LOAD_BALANCER_CONTROLLER_POLICY, containerInsightsLogGroups, irsaTrustPolicy } from "../../../infra/compute/eks-addons";
 import { fargateCapacityStrategy } from "../../../infra/compute/fargate";
 
 describe("ALB wiring", () => {
@@ -56,9 +56,24 @@ describe("IRSA", () => {
       "oidc.eks.x/id/AB:aud": "sts.amazonaws.com",
     });
   });
-  it("says so when the node group has no Auto Scaling group to attach", () => {
-    expect(nodeGroupAutoScalingGroupName([{ autoscalingGroups: [{ name: "eks-abc" }], remoteAccessSecurityGroupId: "" }])).toBe("eks-abc");
-    expect(() => nodeGroupAutoScalingGroupName([])).toThrow(/no Auto Scaling group/);
+});
+
+describe("EKS add-ons", () => {
+  type Statement = { Action: string[]; Resource: string | string[]; Condition?: unknown };
+  const statements = AWS_LOAD_BALANCER_CONTROLLER_POLICY.Statement as Statement[];
+  it("lets the Load Balancer Controller register pod IPs in a target group it did not create", () => {
+    // A TargetGroupBinding's group carries none of the controller's tags: registration must not depend on them.
+    const register = statements.filter((s) => s.Action.includes("elasticloadbalancing:RegisterTargets"));
+    expect(register.some((s) => s.Condition === undefined && s.Action.includes("elasticloadbalancing:DeregisterTargets"))).toBe(true);
+    expect(statements.flatMap((s) => s.Action).filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+  });
+  it("names Container Insights' log groups after the cluster", () => {
+    expect(containerInsightsLogGroups("c1")).toEqual([
+      "/aws/containerinsights/c1/application",
+      "/aws/containerinsights/c1/dataplane",
+      "/aws/containerinsights/c1/host",
+      "/aws/containerinsights/c1/performance",
+    ]);
   });
 });
 

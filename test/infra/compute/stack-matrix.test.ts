@@ -1,9 +1,10 @@
 // The whole program under mocks for every stack file: each stack builds exactly its own target,
 // wired to the platform the same way, and holds the invariants AWS enforces at deploy time.
-import { HEALTH_PATH, PORT, READY_PATH } from "../../../service/src/config";
+import { ADMIN_PORT, DEFAULTS as SERVICE_DEFAULTS, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS, READY_PATH } from "../../../service/src/config";
 import { ALB_IDLE_TIMEOUT_SECONDS, fargatePairProblem, isGravitonInstanceType, LOG_RETENTION_DAYS } from "../../../infra/config";
 import { AUTONAME_SUFFIX_LENGTH, TARGET_GROUP_NAME_LIMIT } from "../../../infra/compute/alb";
 import { LAMBDA_RESERVED_VARIABLES } from "../../../infra/compute/environment";
+import { AWS_LOAD_BALANCER_CONTROLLER_POLICY } from "../../../infra/compute/eks-addons";
 import { SECURITY_GROUP_DESCRIPTION } from "../../../infra/naming";
 import type { ComputeTargetKind } from "../../../infra/compute/target";
 import * as path from "node:path";
@@ -15,7 +16,7 @@ const COMPONENT: Record<ComputeTargetKind, string> = {
   ec2: "inference-blueprint:compute:Ec2Target",
   eks: "inference-blueprint:compute:EksTarget",
 };
-const TARGET_TYPE: Record<ComputeTargetKind, string> = { lambda: "lambda", fargate: "ip", ec2: "ip", eks: "instance" };
+const TARGET_TYPE: Record<ComputeTargetKind, string> = { lambda: "lambda", fargate: "ip", ec2: "ip", eks: "ip" };
 /** Resource types only one target may create. */
 const OWN_TYPES: Record<ComputeTargetKind, string[]> = {
   lambda: ["aws:lambda/function:Function", "aws:lambda/permission:Permission"],
@@ -85,6 +86,8 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     expect(rules).toHaveLength(1);
     expect(rules[0]?.inputs.listenerArn).toBe(serving?.state.arn);
     expect(at(rules[0]?.inputs, "actions", 0)).toEqual({ type: "forward", targetGroupArn: tg.state.arn });
+    // Only the inference routes: admin routes and /readyz never leave the VPC through the ALB.
+    expect(at(rules[0]?.inputs, "conditions")).toEqual([{ pathPattern: { values: [...PUBLIC_PATH_PATTERNS] } }]);
   });
 
   it("hands the service the environment contract built by the service's config module", () => {
@@ -100,15 +103,21 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     for (const [k, v] of Object.entries(deployed)) expect(contract[k]).toBe(v);
   });
 
-  it("checks health on the service's paths and port", () => {
+  it("checks health on the service's paths and port, counting no failure before the model-load budget ends", () => {
+    const budgetSeconds = SERVICE_DEFAULTS.modelLoadTimeoutMs / 1000;
     if (kind === "fargate" || kind === "ec2") {
       const container = JSON.parse(textAt(ofType(r(), "aws:ecs/taskDefinition:TaskDefinition")[0]?.inputs, "containerDefinitions"))[0];
       expect(container.healthCheck.command.join(" ")).toContain(`:${PORT}${HEALTH_PATH}`);
       expect(container.portMappings[0].containerPort).toBe(PORT);
+      expect(container.healthCheck.startPeriod).toBeGreaterThan(budgetSeconds);
+      const service = ofType(r(), "aws:ecs/service:Service")[0]?.inputs;
+      expect(Number(service?.healthCheckGracePeriodSeconds)).toBeGreaterThan(budgetSeconds);
+      expect(service?.deploymentCircuitBreaker).toEqual({ enable: true, rollback: true });
     }
     if (kind === "eks") {
       const c = at(ofType(r(), "kubernetes:apps/v1:Deployment")[0]?.inputs, "spec", "template", "spec", "containers", 0);
       expect([at(c, "livenessProbe", "httpGet"), at(c, "readinessProbe", "httpGet")]).toEqual([{ path: HEALTH_PATH, port: PORT }, { path: READY_PATH, port: PORT }]);
+      expect(Number(at(c, "startupProbe", "periodSeconds")) * Number(at(c, "startupProbe", "failureThreshold"))).toBeGreaterThan(budgetSeconds);
     }
   });
 
@@ -119,7 +128,10 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     const documents = [
       ...ofType(r(), "aws:iam/rolePolicy:RolePolicy").map((p) => p.inputs.policy),
       ...ofType(r(), "aws:iam/policy:Policy").map((p) => p.inputs.policy),
-    ].map((p) => JSON.parse(textAt(p)) as Policy);
+    ]
+      .map((p) => JSON.parse(textAt(p)) as Policy)
+      // The AWS Load Balancer Controller's own policy is AWS's published one (tested in rules.test.ts).
+      .filter((d) => JSON.stringify(d) !== JSON.stringify(AWS_LOAD_BALANCER_CONTROLLER_POLICY));
     expect(documents.length).toBeGreaterThan(0);
     for (const statement of documents.flatMap((d) => d.Statement)) {
       const actions = list(statement.Action);
@@ -139,10 +151,14 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     }
   });
 
-  it("lets only the ALB's security group reach the compute security group", () => {
+  it("lets only the ALB's security group reach the service port, and the VPC the admin port", () => {
     const ingress = ofType(r(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((x) => x.inputs.securityGroupId === compSg());
     expect(ingress.length).toBeGreaterThan(0);
     for (const rule of ingress) {
+      if (rule.inputs.fromPort === ADMIN_PORT) {
+        expect(rule.inputs).toMatchObject({ toPort: ADMIN_PORT, cidrIpv4: "10.0.0.0/16" });
+        continue;
+      }
       expect(rule.inputs.referencedSecurityGroupId).toBe(albSg());
       expect(rule.inputs.cidrIpv4).toBeUndefined();
     }
@@ -167,7 +183,10 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
     const privateSubnets = (ofType(r(), "awsx:ec2:Vpc")[0]?.state.privateSubnetIds ?? []) as string[];
     expect(privateSubnets.length).toBeGreaterThanOrEqual(2);
     if (kind === "lambda") {
-      expect(ofType(r(), "aws:lambda/function:Function")[0]?.inputs.vpcConfig).toEqual({ subnetIds: privateSubnets, securityGroupIds: [compSg()] });
+      // lambda.vpc: false (the DynamoDB stack) runs outside any VPC: nothing it reads lives there.
+      const inVpc = (readProjectConfig(stackFile).lambda as { vpc?: boolean } | undefined)?.vpc !== false;
+      const expected = inVpc ? { subnetIds: privateSubnets, securityGroupIds: [compSg()] } : undefined;
+      expect(ofType(r(), "aws:lambda/function:Function")[0]?.inputs.vpcConfig).toEqual(expected);
     } else if (kind === "eks") {
       expect(ofType(r(), "eks:index:ManagedNodeGroup")[0]?.inputs.subnetIds).toEqual(privateSubnets);
       const lt = ofType(r(), "aws:ec2/launchTemplate:LaunchTemplate")[0];

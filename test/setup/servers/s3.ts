@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { freePort } from "./free-port";
 import type { TestServer } from "./server";
 
-async function waitForHttp(url: string, deadline: number, exited: () => string | undefined): Promise<void> {
+/** Resolves once `url` answers below 500; rejects when the server exited or the deadline passed. */
+export async function waitForHttp(url: string, deadline: number, exited: () => string | undefined): Promise<void> {
   for (;;) {
     const why = exited();
     if (why) throw new Error(why);
