@@ -8,10 +8,9 @@
 //   - at most MAX_CONNECTIONS open connections; one beyond it gets a single 503 with
 //     `connection: close` instead of being reset, so a load balancer can pass the answer on.
 import type { Socket } from "node:net";
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { FastifyHttpOptions, FastifyInstance } from "fastify";
 import { ENV, type ServiceConfig } from "./config";
-import { errorShapeOptions } from "./errors";
 
 export type ConnectionSettings = Pick<ServiceConfig, "requestTimeoutMs" | "headersTimeoutMs" | "keepAliveTimeoutMs" | "maxConnections">;
 
@@ -26,32 +25,8 @@ export function connectionOptions(s: ConnectionSettings): FastifyHttpOptions<Ser
       // run for 31 s).
       connectionsCheckingInterval: Math.min(1_000, s.headersTimeoutMs),
     },
-    // Requests that arrive during a drain are served, with `connection: close` (see server.ts).
-    return503OnClosing: false,
-    clientErrorHandler(err, socket) {
-      // A timeout names the limits; every other parse error is answered as errors.ts does.
-      if (err.code !== "ERR_HTTP_REQUEST_TIMEOUT") return errorShapeOptions.clientErrorHandler?.(err, socket);
-      if (socket.destroyed) return;
-      sendRaw(socket, 408, {
-        error: `request not received in time: headers are expected within ${s.headersTimeoutMs} ms (${ENV.headersTimeoutMs}) and the whole request within ${s.requestTimeoutMs} ms (${ENV.requestTimeoutMs})`,
-      });
-    },
+    // A timed-out request is answered 408 by errors.ts's clientErrorHandler, in the service's shape.
   };
-}
-
-/** An answer written straight to a socket the HTTP parser gave up on, then the connection is closed. */
-function sendRaw(socket: Socket, status: number, body: { error: string }): void {
-  // A response already under way cannot be replaced; closing is all that is left.
-  const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
-  if (socket.writable && !busy) {
-    const json = JSON.stringify(body);
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`,
-      () => socket.destroy(),
-    );
-    return;
-  }
-  socket.destroy();
 }
 
 interface Connections {

@@ -58,7 +58,7 @@ describe("errors raised below the routes", () => {
     expect(JSON.parse(res.body)).toEqual({ error: expect.stringMatching(/^request line and headers exceed \d+ bytes$/) });
   });
 
-  it("serves a request that was already arriving when the drain began, with connection: close", async () => {
+  it("completes a request begun before shutdown, with connection: close (issue 9, part 6: the drain loses nothing)", async () => {
     const closing = await startServer(testConfig({ port: 0, host: "127.0.0.1" }));
     const socket = net.connect(Number(new URL(closing.url).port), "127.0.0.1");
     let received = "";
