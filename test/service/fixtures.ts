@@ -19,8 +19,8 @@ export const golden: { tolerance: number; cases: GoldenCase[] } = JSON.parse(
 );
 
 export function testConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  // Port 0 for the admin listener too: tests never bind a fixed port on a shared machine.
-  return { ...DEFAULTS, logLevel: "silent", adminPort: 0, ...overrides };
+  // gRPC and admin on free ports: parallel test files (and other checkouts) must not clash.
+  return { ...DEFAULTS, logLevel: "silent", grpcPort: 0, adminPort: 0, ...overrides };
 }
 
 export const examplePackage = (): Promise<ModelPackage> => loadModelPackage(testConfig());
