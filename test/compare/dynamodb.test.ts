@@ -2,7 +2,7 @@
 // materialization writes, storage and point-in-time recovery, and the lambda-dynamodb stack
 // priced with them.
 import * as path from "node:path";
-import { compareStacks } from "../../infra/compare/comparison";
+import { compareStacks, workloadFor } from "../../infra/compare/comparison";
 import { dynamodbItemBytes, onlineViews } from "../../infra/compare/dynamodb-items";
 import { dynamodbLines, priceOption } from "../../infra/compare/cost-model";
 import { loadPrices } from "../../infra/compare/prices";
@@ -81,5 +81,19 @@ describe("the lambda-dynamodb stack on the bill", () => {
     expect(dynamo(lines, "write request units")?.quantity).toBeGreaterThan(0);
     expect(dynamo(lines, "storage")?.quantity).toBeGreaterThan(0);
     expect(dynamo(lines, "point-in-time recovery")).toBeDefined();
+  });
+});
+
+describe("DynamoDB usage of a stack", () => {
+  it("takes the item size and items per prediction from the stack's model manifest", () => {
+    const w = workloadFor(stack, undefined, {}, month);
+    expect(w.dynamodbItemBytes).toBe(dynamodbItemBytes(manifest, "user_stats"));
+    expect(w.dynamodbItemsPerRequest).toBe(1);
+  });
+
+  it("lets a usage file override the derived size: a 5000 B item costs a whole read unit per prediction", () => {
+    const w = workloadFor(stack, { usage: { dynamodbItemBytes: 5000 } }, { requestsPerSecond: 1 }, month);
+    const e = priceOption("lambda-alb", w, stack.config, month, prices);
+    expect(dynamo(e.lines, "read request units")?.quantity).toBeCloseTo(3600 * 730, 6);
   });
 });
