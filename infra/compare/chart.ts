@@ -58,7 +58,7 @@ export function chartSpec(input: ChartInput): vegaLite.TopLevelSpec {
   const y = { field: "usd", type: "quantitative", scale: { type: "log" }, title: "monthly cost, USD (log scale)" } as const;
   const notes = [
     ...(limits.length > 0 ? ["×: the autoscaling maximum (scaling.maxCount) is reached; the curve stops there"] : []),
-    "solid: Redis; dashed: Keyspaces; dotted: embedded features. Steps: a task, instance or node is added whole.",
+    "solid: Redis; dashed: Keyspaces; dash-dot: DynamoDB; dotted: embedded features. Steps: a task, instance or node is added whole.",
     ...marks.map((m) => `(${m.n}) ${m.label}`),
   ].map((text, i) => ({ i, text }));
   return {
@@ -81,7 +81,7 @@ export function chartSpec(input: ChartInput): vegaLite.TopLevelSpec {
               strokeDash: {
                 field: "store",
                 type: "nominal",
-                scale: { domain: ["redis", "keyspaces", "embedded"], range: [[1, 0], [6, 3], [2, 2]] },
+                scale: { domain: ["redis", "keyspaces", "dynamodb", "embedded"], range: [[1, 0], [6, 3], [8, 3, 2, 3], [2, 2]] },
                 legend: null,
               },
             },

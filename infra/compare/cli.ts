@@ -24,7 +24,7 @@ const USAGE = `usage:
   npm run cost -- <lambda|fargate|ec2|eks> (--rps N | --requests-per-month N | --usage FILE) [--peak-rps N]
                   [--duration-ms N] [--active-hours N] [--per-task-rps N] [--architecture x86_64|arm64]
                   [--memory-mb N] [--cpu N] [--instance-type T] [--spot-percent N] [--provisioned-concurrency N]
-                  [--min-count N] [--nat none|single|onePerAz] [--feature-store embedded|redis|keyspaces]
+                  [--min-count N] [--nat none|single|onePerAz] [--feature-store embedded|redis|keyspaces|dynamodb]
                   [--redis-node T] [--free-tier] [--prices FILE] [--hours-per-month N] [--as-of YYYY-MM-DD]
                   [--format text|markdown | --json]`;
 

@@ -3,6 +3,10 @@
 // only with options that serve from the same feature store: a compute choice and a feature-store
 // choice are different decisions, and mixing them would rank Keyspaces against Redis as if it
 // were a compute target.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadManifest, modelPackageDir } from "../model-package";
+import { dynamodbItemBytes, onlineViews } from "./dynamodb-items";
 import { FEATURE_STORE_LABELS, OPTION_LABELS, type Estimate, type FeatureStoreKind, type PricedOption } from "./bill";
 import type { ChartSeries } from "./chart";
 import { optionsFor, priceOption } from "./cost-model";
@@ -71,10 +75,24 @@ export function workloadFor(stack: Stack, usage: UsageFile | undefined, flags: T
   if (!stack.statesTraffic && usage?.traffic === undefined && flags.requestsPerSecond === undefined) {
     throw new CompareError(`stack "${stack.name}" (${stack.file}) has no traffic profile: add "inference-blueprint:traffic" (requestsPerSecond, meanDurationMs, activeHoursPerDay, requestsPerTaskPerSecond), or pass --rps or --usage`);
   }
-  const w: Workload = { ...USAGE_DEFAULTS, ...usage?.usage, ...traffic };
+  const w: Workload = { ...USAGE_DEFAULTS, ...dynamodbItemsOf(stack), ...usage?.usage, ...traffic };
   const problems = workloadProblems(w, month);
   if (problems.length > 0) throw new CompareError(`stack "${stack.name}": ${problems.join("; ")}`);
   return w;
+}
+
+/**
+ * A DynamoDB stack's item size and items per prediction from its model's manifest; nothing (the
+ * usage defaults) when the stack has no DynamoDB or its package is not built.
+ */
+export function dynamodbItemsOf(stack: Stack): Partial<Workload> {
+  if (!stack.config.provisionDynamoDB) return {};
+  const dir = modelPackageDir(stack.config.modelName, stack.config.modelVersion);
+  if (!fs.existsSync(path.join(dir, "manifest.json"))) return {};
+  const manifest = loadManifest(dir);
+  const views = onlineViews(manifest);
+  if (views.length === 0) return { dynamodbItemsPerRequest: 0 };
+  return { dynamodbItemBytes: Math.max(...views.map((v) => dynamodbItemBytes(manifest, v))), dynamodbItemsPerRequest: views.length };
 }
 
 /** Mean requests per second over the active hours of a month with `requestsPerMonth`. */

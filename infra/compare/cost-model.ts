@@ -242,6 +242,52 @@ export type InterfaceService = "logs" | "cassandra";
  */
 export const PROGRAM_ENDPOINTS: readonly InterfaceService[] = [];
 
+// ---- DynamoDB -------------------------------------------------------------------------------
+
+/**
+ * Reads the service makes: eventually consistent, as infra/index.ts configures the DynamoDB store
+ * (the stack config has no consistency setting).
+ */
+export const PROGRAM_DYNAMODB_CONSISTENT_READS = false;
+/** Bytes DynamoDB adds to each item for indexing when it measures storage. */
+export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
+const READ_UNIT_BYTES = 4096;
+const WRITE_UNIT_BYTES = 1024;
+
+export interface DynamoDBUsage {
+  /** Predictions that read features (one BatchGetItem each). */
+  requests: number;
+  /** Bytes of each item one prediction reads (one per feature view). */
+  items: readonly number[];
+  entities: number;
+  refreshesPerMonth: number;
+  pointInTimeRecovery: boolean;
+  consistentReads: boolean;
+}
+
+/**
+ * On-demand DynamoDB: BatchGetItem bills each item on its own, rounded up to 4 KB (half a unit
+ * eventually consistent); materialization writes every entity's items once per refresh, rounded
+ * up to 1 KB; storage is the items plus 100 bytes each, and PITR bills the same size.
+ */
+export function dynamodbLines(u: DynamoDBUsage, p: PriceTable): CostLine[] {
+  const d = p.dynamodb;
+  const perRead = u.consistentReads ? 1 : 0.5;
+  const readUnits = u.items.reduce((sum, bytes) => sum + Math.ceil(bytes / READ_UNIT_BYTES) * perRead, 0);
+  const writeUnits = u.items.reduce((sum, bytes) => sum + Math.ceil(bytes / WRITE_UNIT_BYTES), 0);
+  const reads = u.requests * readUnits;
+  const writes = u.entities * u.refreshesPerMonth * writeUnits;
+  const storedGb = (u.entities * u.items.reduce((sum, bytes) => sum + bytes + DYNAMODB_ITEM_OVERHEAD_BYTES, 0)) / 1e9;
+  const consistency = u.consistentReads ? "strongly consistent" : "eventually consistent";
+  const lines = [
+    line("DynamoDB", `read request units (${consistency})`, reads, "RRU", atRate(d.readRequestUnits, reads)),
+    line("DynamoDB", "write request units (materialization)", writes, "WRU", atRate(d.writeRequestUnits, writes)),
+    line("DynamoDB", "storage", storedGb, "GB-mo", atRate(d.storageGbMonth, storedGb)),
+  ];
+  if (u.pointInTimeRecovery) lines.push(line("DynamoDB", "point-in-time recovery", storedGb, "GB-mo", atRate(d.pointInTimeRecoveryGbMonth, storedGb)));
+  return lines;
+}
+
 // ---- One option -----------------------------------------------------------------------------
 
 interface Shared {
@@ -321,6 +367,23 @@ function platformLines(w: Workload, pl: Platform, s: Shared, ctx: PlatformContex
     if (pl.keyspaces.pointInTimeRecovery) {
       lines.push(line("Keyspaces", "point-in-time recovery", w.keyspacesStorageGb, "GB-mo", atRate(k.pointInTimeRecoveryGbMonth, w.keyspacesStorageGb)));
     }
+  }
+  if (pl.provisionDynamoDB) {
+    const items = Array.from({ length: Math.round(w.dynamodbItemsPerRequest) }, () => w.dynamodbItemBytes);
+    lines.push(
+      ...dynamodbLines(
+        {
+          requests: pl.featureStore === "dynamodb" ? s.requests : 0,
+          items,
+          entities: w.dynamodbEntities,
+          refreshesPerMonth: w.dynamodbRefreshesPerMonth,
+          pointInTimeRecovery: pl.dynamodb.pointInTimeRecovery,
+          consistentReads: PROGRAM_DYNAMODB_CONSISTENT_READS,
+        },
+        p,
+      ),
+    );
+    notes.push(`DynamoDB: ${items.length} item(s) of ~${w.dynamodbItemBytes} B per prediction, ${w.dynamodbEntities} entities refreshed ${w.dynamodbRefreshesPerMonth}× a month`);
   }
   lines.push(line("S3", "model storage", w.modelStorageGb, "GB-mo", atRate(p.s3.storageGbMonth, w.modelStorageGb)));
   lines.push(line("S3", "GET requests", w.s3GetsPerMonth, "requests", atRate(p.s3.getRequests, w.s3GetsPerMonth)));

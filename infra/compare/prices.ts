@@ -98,6 +98,7 @@ export const PriceTableSchema = Type.Object({
     nodes: Type.Record(Type.String(), Type.Object({ usdPerHour: Type.Number({ minimum: 0 }) })),
   }),
   keyspaces: Type.Object({ writeRequestUnits: Rate, readRequestUnits: Rate, storageGbMonth: Rate, pointInTimeRecoveryGbMonth: Rate }),
+  dynamodb: Type.Object({ writeRequestUnits: Rate, readRequestUnits: Rate, storageGbMonth: Rate, pointInTimeRecoveryGbMonth: Rate }),
   secretsManager: Type.Object({ secretMonth: Rate }),
   cloudwatchAlarms: Type.Object({ standardAlarmMonth: Rate }),
   s3: Type.Object({ storageGbMonth: Rate, putRequests: Rate, getRequests: Rate }),

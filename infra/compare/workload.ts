@@ -37,6 +37,17 @@ export interface Workload extends TrafficProfile {
   /** Materialization writes per month (one unit per row ≤ 1 KB). */
   keyspacesWriteUnitsPerMonth: number;
   keyspacesStorageGb: number;
+  /**
+   * Bytes of one DynamoDB item (one entity in one feature view, Feast's layout). Derived from the
+   * stack's model manifest (dynamodb-items.ts, the largest view's item) when its package is there.
+   */
+  dynamodbItemBytes: number;
+  /** Items one prediction reads in its BatchGetItem: one per feature view (from the manifest). */
+  dynamodbItemsPerRequest: number;
+  /** Entities stored (items per view): sets storage and materialization writes. */
+  dynamodbEntities: number;
+  /** Materialization runs a month, each writing every entity's items (30: daily). */
+  dynamodbRefreshesPerMonth: number;
   /** Fargate task ephemeral storage, GB (20 are included). */
   fargateEphemeralGb: number;
   /** Apply Lambda's monthly free tier (shared by every function in the account). */
@@ -62,6 +73,10 @@ export const USAGE_DEFAULTS: Omit<Workload, keyof TrafficProfile> = {
   keyspacesReadUnitsPerRequest: 1,
   keyspacesWriteUnitsPerMonth: 1_000_000,
   keyspacesStorageGb: 1,
+  dynamodbItemBytes: 1000,
+  dynamodbItemsPerRequest: 1,
+  dynamodbEntities: 100_000,
+  dynamodbRefreshesPerMonth: 30,
   fargateEphemeralGb: 20,
   lambdaFreeTier: false,
   dataTransferFreeTier: true,
@@ -78,6 +93,8 @@ export type Platform = Pick<
   | "provisionKeyspaces"
   | "redis"
   | "keyspaces"
+  | "provisionDynamoDB"
+  | "dynamodb"
   | "loadBalancer"
   | "lambda"
   | "fargate"
