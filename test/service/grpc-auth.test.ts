@@ -9,6 +9,7 @@ import type { FeatureStore } from "../../service/src/features/store";
 import { staticKeys, type ApiKeySource } from "../../service/src/auth";
 import { LOADER_OPTIONS, protoPath } from "../../service/src/grpc/messages";
 import { startGrpcServer, type RunningGrpcServer } from "../../service/src/grpc/server";
+import { startServer } from "../../service/src/server";
 import { ServiceMetrics } from "../../service/src/metrics";
 import type { ModelPackage } from "../../service/src/model/package";
 import { Predictor } from "../../service/src/predictor";
@@ -131,6 +132,22 @@ describe("API keys on gRPC", () => {
     } finally {
       c.close();
       await unread.drain(1000);
+    }
+  });
+});
+
+describe("the server process", () => {
+  it("guards gRPC with the keys that guard REST (API_KEYS)", async () => {
+    const running = await startServer(testConfig({ port: 0, host: "127.0.0.1", grpcPort: 0, apiKeys: { "team-a": KEY_A } }));
+    const c = inferenceClient(`127.0.0.1:${running.grpc?.port}`);
+    try {
+      expect(await code(call(c, "ServerMetadata", {}))).toBe(grpc.status.UNAUTHENTICATED);
+      expect(await code(call(c, "ServerMetadata", {}, { "x-api-key": KEY_A }))).toBe("OK");
+      expect((await fetch(`${running.url}/v2`)).status).toBe(401);
+      expect((await fetch(`${running.url}/v2`, { headers: { "x-api-key": KEY_A } })).status).toBe(200);
+    } finally {
+      c.close();
+      await running.close();
     }
   });
 });
