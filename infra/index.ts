@@ -57,6 +57,7 @@ const loadBalancer = new LoadBalancer(name, {
   publicSubnetIds: network.publicSubnetIds,
   privateSubnetIds: network.privateSubnetIds,
   certificateArn: config.certificateArn,
+  grpc: config.grpc.enabled,
   tags,
 });
 
@@ -145,6 +146,7 @@ const target = createComputeTarget(
     computeSecurityGroupId: loadBalancer.computeSecurityGroupId,
     albSecurityGroupId: loadBalancer.securityGroupId,
     listenerArn: loadBalancer.listenerArn,
+    grpc: config.grpc.enabled,
     runtimePolicyJson,
     logGroupName: observability.logGroupName,
     logRetentionDays: config.logRetentionDays,

@@ -3,7 +3,7 @@
 // rule for the inference routes, the serving listener answers 404; nothing else is ever forwarded.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ADMIN_PORT, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../service/src/config";
+import { ADMIN_PORT, GRPC_PORT, HEALTH_PATH, PORT, PUBLIC_PATH_PATTERNS } from "../service/src/config";
 import { ALB_IDLE_TIMEOUT_SECONDS, type LoadBalancerScheme } from "./config";
 
 /** ALB and target group names are at most 32 characters; Pulumi appends an 8-character suffix. */
@@ -38,6 +38,8 @@ export interface LoadBalancerArgs {
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** With a certificate: HTTPS on 443 and HTTP redirected to it. Required when internet-facing. */
   certificateArn?: string;
+  /** Targets also serve OIP v2 gRPC: the ALB may reach GRPC_PORT. Needs certificateArn. */
+  grpc?: boolean;
   tags?: Record<string, string>;
 }
 
@@ -64,6 +66,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
     const internetFacing = args.scheme === "internet-facing";
     if (internetFacing && !args.certificateArn) {
       throw new Error(`LoadBalancer ${name}: an internet-facing ALB needs certificateArn (HTTPS); API keys must not cross the internet in clear`);
+    }
+    if (args.grpc && !args.certificateArn) {
+      throw new Error(`LoadBalancer ${name}: gRPC needs certificateArn (an ALB speaks gRPC only on an HTTPS listener)`);
     }
     const parent = { parent: this };
     const callers = internetFacing ? "the internet" : "the VPC";
@@ -98,6 +103,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
       { securityGroupId: computeSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: PORT, toPort: PORT, description: "service port from the ALB" },
       parent,
     );
+    if (args.grpc) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-compute-grpc-from-alb`,
+        { securityGroupId: computeSg.id, referencedSecurityGroupId: albSg.id, ipProtocol: "tcp", fromPort: GRPC_PORT, toPort: GRPC_PORT, description: "gRPC port from the ALB" },
+        parent,
+      );
+    }
     // Metrics, OpenAPI and raw features: scrapers and operators inside the VPC, never the ALB.
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-compute-admin`,

@@ -2,11 +2,14 @@
 // inference routes on the serving listener, whose default action stays the platform's fixed 404.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PUBLIC_PATH_PATTERNS } from "../../service/src/config";
+import { GRPC_PORT, PUBLIC_PATH_PATTERNS } from "../../service/src/config";
+import { HEALTH_CHECK_PATH, INFERENCE_SERVICE_PATH_PATTERN } from "../../service/src/grpc/names";
 import type { ComputeTargetArgs } from "./target";
 
 /** One target per stack, so one rule; a fixed priority keeps `pulumi up` idempotent. */
 export const SERVICE_RULE_PRIORITY = 100;
+/** The gRPC rule's priority: its path cannot match a REST route, so the order does not matter. */
+export const GRPC_RULE_PRIORITY = 101;
 
 /** Target group names are limited to 32 characters; Pulumi appends "-" and 7 random characters. */
 export const TARGET_GROUP_NAME_LIMIT = 32;
@@ -69,6 +72,55 @@ export function forwardPublicRoutes(
       priority: SERVICE_RULE_PRIORITY,
       actions: [{ type: "forward", targetGroupArn }],
       conditions: [{ pathPattern: { values: [...PUBLIC_PATH_PATTERNS] } }],
+      tags,
+    },
+    opts,
+  );
+}
+
+/**
+ * The target group for OIP v2 gRPC on GRPC_PORT (HTTP/2 to the target). ALB gRPC health checks
+ * call grpc.health.v1 Check with an empty request and match the gRPC status code only: 0 means
+ * the server answers (the SERVING/NOT_SERVING in the body is not read), so, like the HTTP group's
+ * liveness check, a feature-store outage does not get every task replaced.
+ */
+export function grpcTargetGroup(
+  name: string,
+  args: { vpcId: pulumi.Input<string>; targetType: "ip" | "instance"; tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined },
+  opts: pulumi.CustomResourceOptions,
+): aws.lb.TargetGroup {
+  checkTargetGroupName(name);
+  return new aws.lb.TargetGroup(
+    name,
+    {
+      vpcId: args.vpcId,
+      targetType: args.targetType,
+      port: GRPC_PORT,
+      protocol: "HTTP",
+      protocolVersion: "GRPC",
+      deregistrationDelay: 30,
+      healthCheck: { path: HEALTH_CHECK_PATH, port: "traffic-port", matcher: "0", interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+      tags: args.tags,
+    },
+    opts,
+  );
+}
+
+/** Sends OIP v2 gRPC calls (`/inference.GRPCInferenceService/*`) on the HTTPS listener to the gRPC group. */
+export function forwardGrpc(
+  name: string,
+  listenerArn: pulumi.Input<string>,
+  targetGroupArn: pulumi.Input<string>,
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): aws.lb.ListenerRule {
+  return new aws.lb.ListenerRule(
+    name,
+    {
+      listenerArn,
+      priority: GRPC_RULE_PRIORITY,
+      actions: [{ type: "forward", targetGroupArn }],
+      conditions: [{ pathPattern: { values: [INFERENCE_SERVICE_PATH_PATTERN] } }],
       tags,
     },
     opts,

@@ -3,8 +3,8 @@
 // check, circuit-breaker deployments and target-tracking autoscaling on CPU and ALB requests.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_PORT, HEALTH_PATH, PORT } from "../../service/src/config";
-import { checkTargetGroupName, forwardPublicRoutes, requestCountResourceLabel } from "./alb";
+import { ADMIN_PORT, GRPC_PORT, HEALTH_PATH, PORT } from "../../service/src/config";
+import { checkTargetGroupName, forwardGrpc, forwardPublicRoutes, grpcTargetGroup, requestCountResourceLabel } from "./alb";
 import { environmentEntries, EnvironmentVariable } from "./environment";
 import { STARTUP_GRACE_SECONDS } from "./health";
 import type { Architecture, ComputeTargetArgs, ServiceScaling } from "./target";
@@ -25,6 +25,8 @@ export interface ContainerDefinitionInput {
   environment: EnvironmentVariable[];
   logGroupName: string;
   region: string;
+  /** Also map GRPC_PORT, for the ALB's gRPC target group. */
+  grpc?: boolean;
 }
 
 /** The one container of the task, as ECS's JSON takes it. */
@@ -33,10 +35,12 @@ export function containerDefinition(c: ContainerDefinitionInput): Record<string,
     name: CONTAINER_NAME,
     image: c.image,
     essential: true,
-    // The service port behind the ALB; the admin port for callers inside the VPC only.
+    // The service port (and the gRPC port, when exposed) behind the ALB; the admin port for
+    // callers inside the VPC only.
     portMappings: [
       { name: "http", containerPort: PORT, protocol: "tcp" },
       { name: "admin", containerPort: ADMIN_PORT, protocol: "tcp" },
+      ...(c.grpc ? [{ name: "grpc", containerPort: GRPC_PORT, protocol: "tcp" }] : []),
     ],
     environment: c.environment,
     healthCheck: {
@@ -81,6 +85,7 @@ export interface EcsServiceArgs {
 
 export interface EcsService {
   targetGroup: aws.lb.TargetGroup;
+  grpcTargetGroup: aws.lb.TargetGroup | undefined;
   service: aws.ecs.Service;
   taskDefinition: aws.ecs.TaskDefinition;
   taskRole: aws.iam.Role;
@@ -102,7 +107,7 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
   const containerDefinitions = pulumi
     .all([c.imageUri, environmentEntries(c.environment), c.logGroupName, region])
     .apply(([image, environment, logGroupName, r]) =>
-      JSON.stringify([containerDefinition({ image, environment, logGroupName, region: r })]),
+      JSON.stringify([containerDefinition({ image, environment, logGroupName, region: r, grpc: c.grpc })]),
     );
 
   const taskDefinition = new aws.ecs.TaskDefinition(
@@ -140,6 +145,8 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
     opts,
   );
   const rule = forwardPublicRoutes(`${name}-rule`, c.listenerArn, targetGroup.arn, c.tags, opts);
+  const grpcGroup = c.grpc ? grpcTargetGroup(`${name}-grpc`, { vpcId: c.vpcId, targetType: "ip", tags: c.tags }, opts) : undefined;
+  const grpcRule = grpcGroup ? forwardGrpc(`${name}-grpc-rule`, c.listenerArn, grpcGroup.arn, c.tags, opts) : undefined;
 
   const service = new aws.ecs.Service(
     `${name}-service`,
@@ -149,7 +156,10 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
       desiredCount: args.scaling.minCount,
       capacityProviderStrategies: args.capacityProviderStrategies,
       networkConfiguration: { subnets: c.privateSubnetIds, securityGroups: [c.computeSecurityGroupId], assignPublicIp: false },
-      loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: CONTAINER_NAME, containerPort: PORT }],
+      loadBalancers: [
+        { targetGroupArn: targetGroup.arn, containerName: CONTAINER_NAME, containerPort: PORT },
+        ...(grpcGroup ? [{ targetGroupArn: grpcGroup.arn, containerName: CONTAINER_NAME, containerPort: GRPC_PORT }] : []),
+      ],
       healthCheckGracePeriodSeconds: STARTUP_GRACE_SECONDS,
       deploymentCircuitBreaker: { enable: true, rollback: true },
       deploymentMinimumHealthyPercent: 100,
@@ -158,7 +168,7 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
       tags: c.tags,
     },
     // The target group must be behind a listener before a service can use it; autoscaling owns the count.
-    { parent, dependsOn: [rule, ...(args.dependsOn ?? [])], ignoreChanges: ["desiredCount"] },
+    { parent, dependsOn: [rule, ...(grpcRule ? [grpcRule] : []), ...(args.dependsOn ?? [])], ignoreChanges: ["desiredCount"] },
   );
 
   const scalingTarget = new aws.appautoscaling.Target(
@@ -195,5 +205,5 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
     resourceLabel: requestCountResourceLabel(c, targetGroup.arnSuffix),
   });
 
-  return { targetGroup, service, taskDefinition, taskRole };
+  return { targetGroup, grpcTargetGroup: grpcGroup, service, taskDefinition, taskRole };
 }

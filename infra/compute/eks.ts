@@ -6,8 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_PORT, HEALTH_PATH, PORT, READY_PATH } from "../../service/src/config";
-import { checkTargetGroupName, forwardPublicRoutes } from "./alb";
+import { ADMIN_PORT, GRPC_PORT, HEALTH_PATH, PORT, READY_PATH } from "../../service/src/config";
+import { checkTargetGroupName, forwardGrpc, forwardPublicRoutes, grpcTargetGroup } from "./alb";
 import { CONTAINER_NAME } from "./ecs-service";
 import { installCloudWatchObservability, installLoadBalancerController, irsaRole } from "./eks-addons";
 import { environmentEntries } from "./environment";
@@ -185,6 +185,7 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
                   ports: [
                     { name: "http", containerPort: PORT },
                     { name: "admin", containerPort: ADMIN_PORT },
+                    ...(args.grpc ? [{ name: "grpc", containerPort: GRPC_PORT }] : []),
                   ],
                   env: environmentEntries(args.environment),
                   resources: podResources(sizing),
@@ -218,6 +219,7 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
           ports: [
             { name: "http", protocol: "TCP", port: PORT, targetPort: PORT },
             { name: "admin", protocol: "TCP", port: ADMIN_PORT, targetPort: ADMIN_PORT },
+            ...(args.grpc ? [{ name: "grpc", protocol: "TCP", port: GRPC_PORT, targetPort: GRPC_PORT }] : []),
           ],
         },
       },
@@ -271,6 +273,20 @@ export class EksTarget extends pulumi.ComponentResource implements ComputeTarget
       { ...inNamespace, dependsOn: [namespace, controller] },
     );
     forwardPublicRoutes(`${name}-rule`, args.listenerArn, targetGroup.arn, args.tags, parent);
+    if (args.grpc) {
+      const grpcGroup = grpcTargetGroup(`${name}-grpc`, { vpcId: args.vpcId, targetType: "ip", tags: args.tags }, parent);
+      new k8s.apiextensions.CustomResource(
+        `${name}-grpc-tgb`,
+        {
+          apiVersion: "elbv2.k8s.aws/v1beta1",
+          kind: "TargetGroupBinding",
+          metadata: { name: `${APP_NAME}-grpc`, namespace: NAMESPACE, labels },
+          spec: { targetGroupARN: grpcGroup.arn, targetType: "ip", serviceRef: { name: service.metadata.name, port: GRPC_PORT } },
+        },
+        { ...inNamespace, dependsOn: [namespace, controller] },
+      );
+      forwardGrpc(`${name}-grpc-rule`, args.listenerArn, grpcGroup.arn, args.tags, parent);
+    }
 
     this.targetGroupArn = targetGroup.arn;
     this.clusterName = clusterName;

@@ -55,6 +55,7 @@ export class LambdaTarget extends pulumi.ComponentResource implements ComputeTar
 
   constructor(name: string, args: ComputeTargetArgs, sizing: LambdaSizing, opts?: pulumi.ComponentResourceOptions) {
     super("inference-blueprint:compute:LambdaTarget", name, {}, opts);
+    if (args.grpc) throw new Error("lambda: Lambda cannot serve gRPC (an ALB invokes a function per HTTP request, not an HTTP/2 stream); use a container target");
     const parent = { parent: this };
 
     const role = new aws.iam.Role(

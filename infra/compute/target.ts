@@ -93,6 +93,11 @@ export interface ComputeTargetArgs {
   /** The listener that serves traffic (HTTPS when configured); the target adds a forward rule. */
   listenerArn: pulumi.Input<string>;
   /**
+   * Also route OIP v2 gRPC to GRPC_PORT (a second target group); `listenerArn` must then be the
+   * HTTPS listener (an ALB speaks gRPC only over TLS). Container targets only.
+   */
+  grpc?: boolean;
+  /**
    * The ALB's ARN suffix (`app/<name>/<id>`), for the ALBRequestCountPerTarget scaling metric.
    * Unset: derived from `listenerArn`.
    */

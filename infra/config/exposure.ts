@@ -10,12 +10,34 @@ export interface LoadBalancerSettings {
   scheme: LoadBalancerScheme;
 }
 
+/** OIP v2 gRPC through the ALB (a second target group on GRPC_PORT); REST is always exposed. */
+export interface GrpcSettings {
+  enabled: boolean;
+}
+
 /** What the service's API keys are named by (the JSON object's keys in the secret). */
 const API_KEY_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function readLoadBalancer(f: Fields, d: LoadBalancerSettings): LoadBalancerSettings {
   const lb = f.object("loadBalancer", Object.keys(d));
   return { scheme: lb.oneOf("scheme", LOAD_BALANCER_SCHEMES, d.scheme) };
+}
+
+export function readGrpc(f: Fields, d: GrpcSettings): GrpcSettings {
+  const g = f.object("grpc", Object.keys(d));
+  return { enabled: g.boolean("enabled", d.enabled) };
+}
+
+/** Why gRPC cannot be exposed on this stack; undefined when it can (or is off). */
+export function grpcProblem(grpc: GrpcSettings, computeTarget: string, certificateArn: string | undefined): string | undefined {
+  if (!grpc.enabled) return undefined;
+  if (computeTarget === "lambda") {
+    return "Lambda cannot serve gRPC: an ALB invokes a function with one HTTP request per event, not an HTTP/2 stream; use computeTarget fargate, ec2 or eks, or set grpc.enabled false";
+  }
+  if (!certificateArn) {
+    return "gRPC through an ALB needs an HTTPS listener (the ALB speaks gRPC only over TLS): set certificateArn, or set grpc.enabled false";
+  }
+  return undefined;
 }
 
 export function readApiKeyIds(f: Fields, d: string[]): string[] {

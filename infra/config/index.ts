@@ -16,7 +16,7 @@ import {
   type RedisSettings,
 } from "./features";
 
-import { exposureProblem, readApiKeyIds, readLoadBalancer, type LoadBalancerSettings } from "./exposure";
+import { exposureProblem, grpcProblem, readApiKeyIds, readGrpc, readLoadBalancer, type GrpcSettings, type LoadBalancerSettings } from "./exposure";
 
 export * from "./compute";
 export * from "./exposure";
@@ -57,6 +57,8 @@ export interface BlueprintConfig extends TargetSizing {
   modelVersion: string;
   /** Where the ALB listens: inside the VPC only, or on the internet (then with HTTPS and API keys). */
   loadBalancer: LoadBalancerSettings;
+  /** Also expose OIP v2 gRPC through the ALB (container targets with HTTPS only). */
+  grpc: GrpcSettings;
   certificateArn: string | undefined;
   domainName: string | undefined;
   /** Ids of the generated API keys an internet-facing stack requires (the secret maps id → key). */
@@ -101,6 +103,7 @@ export const DEFAULTS: BlueprintConfig = {
   modelName: "fraud",
   modelVersion: "1",
   loadBalancer: { scheme: "internal" },
+  grpc: { enabled: false },
   certificateArn: undefined,
   domainName: undefined,
   apiKeyIds: ["default"],
@@ -206,6 +209,7 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
     modelName: f.string("modelName", d.modelName, /^[a-z0-9][a-z0-9_-]*$/, "a model name (lowercase letters, digits, - and _)"),
     modelVersion: f.string("modelVersion", d.modelVersion, /^[A-Za-z0-9._-]+$/, "a model version (letters, digits, . - _)"),
     loadBalancer: readLoadBalancer(f, d.loadBalancer),
+    grpc: readGrpc(f, d.grpc),
     certificateArn: f.optionalString("certificateArn", /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, "an ACM certificate ARN"),
     domainName: f.optionalString("domainName", /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "a DNS name like ml.example.com"),
     apiKeyIds: readApiKeyIds(f, d.apiKeyIds),
@@ -231,6 +235,8 @@ export function validateConfig(raw: Record<string, unknown>, manifest?: Manifest
   }
   const exposure = exposureProblem(config.loadBalancer.scheme, config.certificateArn);
   if (exposure) f.problem("loadBalancer", exposure);
+  const grpc = grpcProblem(config.grpc, config.computeTarget, config.certificateArn);
+  if (grpc) f.problem("grpc", grpc);
   if (config.domainName && !config.certificateArn) {
     f.problem("domainName", `serving ${config.domainName} needs HTTPS: request an ACM certificate for it and set certificateArn (this blueprint does not issue certificates)`);
   }

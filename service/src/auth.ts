@@ -4,7 +4,7 @@
 // API_KEYS (local use) or a Secrets Manager secret re-read every API_KEYS_REFRESH_MS, so a
 // rotation needs no restart. Only the key id is logged or used as a metric label.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { Counter } from "prom-client";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ENV, PUBLIC_PATH_PATTERNS, parseApiKeys, type ServiceConfig } from "./config";
@@ -88,11 +88,13 @@ export function requiresApiKey(path: string): boolean {
   return PUBLIC_PATH_PATTERNS.some((pattern) => (pattern.endsWith("/*") ? path.startsWith(pattern.slice(0, -1)) : path === pattern));
 }
 
-/** The key a request presents, from `Authorization: Bearer` or `x-api-key`. */
-function presentedKey(request: FastifyRequest): string | undefined {
-  const header = request.headers["x-api-key"];
-  if (typeof header === "string" && header !== "") return header;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "");
+/**
+ * The key a request presents, from `x-api-key` or `Authorization: Bearer`: the same two forms as
+ * HTTP headers (REST) or gRPC metadata.
+ */
+export function presentedKey(xApiKey: unknown, authorization: unknown): string | undefined {
+  if (typeof xApiKey === "string" && xApiKey !== "") return xApiKey;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(typeof authorization === "string" ? authorization : "");
   return match?.[1];
 }
 
@@ -109,34 +111,54 @@ export function matchKey(keys: ReadonlyMap<string, string>, presented: string): 
   return found;
 }
 
+const AUTHENTICATED_REQUESTS = "inference_authenticated_requests_total";
+
+/** Requests accepted with an API key, by key id: one counter for REST and gRPC. */
+export function authenticatedRequests(metrics: ServiceMetrics): Counter<"key_id"> {
+  const existing = metrics.registry.getSingleMetric(AUTHENTICATED_REQUESTS) as Counter<"key_id"> | undefined;
+  return (
+    existing ??
+    new Counter({ name: AUTHENTICATED_REQUESTS, help: "Requests accepted with an API key, by key id.", labelNames: ["key_id"], registers: [metrics.registry] })
+  );
+}
+
+/**
+ * The id of the key `presented`, or the refusal as an HttpError: 401 (none given), 403 (not a
+ * known key), 503 (the keys cannot be read). REST and gRPC both decide with this.
+ */
+export function authenticate(source: ApiKeySource, presented: string | undefined, log: { warn(obj: object, msg: string): void; error(msg: string): void }): string {
+  if (presented === undefined) {
+    throw new HttpError(401, "unauthorized", "missing API key: send Authorization: Bearer <key> or x-api-key: <key>");
+  }
+  const current = source.current();
+  if ("problem" in current) {
+    log.error(current.problem);
+    throw new HttpError(503, "auth_unavailable", "API keys are not available yet; retry later");
+  }
+  const keyId = matchKey(current.keys, presented);
+  if (keyId === undefined) {
+    log.warn({}, "request with an unknown API key refused");
+    throw new HttpError(403, "forbidden", "API key not accepted: it is not one of this service's keys");
+  }
+  return keyId;
+}
+
 /** Refuses protected requests without a valid key: 401 (none given) or 403 (not a known key). */
 export function installApiKeyAuth(app: FastifyInstance, source: ApiKeySource, metrics: ServiceMetrics): void {
-  const requests = new Counter({
-    name: "inference_authenticated_requests_total",
-    help: "Requests accepted with an API key, by key id.",
-    labelNames: ["key_id"],
-    registers: [metrics.registry],
-  });
+  const requests = authenticatedRequests(metrics);
   app.addHook("onRequest", async (request, reply) => {
-    if (!requiresApiKey(request.url.split("?")[0])) return;
-    const presented = presentedKey(request);
-    if (presented === undefined) {
-      reply.header("www-authenticate", WWW_AUTHENTICATE);
-      throw new HttpError(401, "unauthorized", "missing API key: send Authorization: Bearer <key> or x-api-key: <key>");
+    const path = request.url.split("?")[0];
+    if (!requiresApiKey(path)) return;
+    const log = { warn: (obj: object, msg: string) => request.log.warn({ ...obj, url: path }, msg), error: (msg: string) => request.log.error(msg) };
+    try {
+      const keyId = authenticate(source, presentedKey(request.headers["x-api-key"], request.headers.authorization), log);
+      request.log = request.log.child({ keyId });
+      requests.inc({ key_id: keyId });
+    } catch (err) {
+      if (err instanceof HttpError && err.statusCode === 401) reply.header("www-authenticate", WWW_AUTHENTICATE);
+      if (err instanceof HttpError && err.statusCode === 403) reply.header("www-authenticate", `${WWW_AUTHENTICATE}, error="invalid_token"`);
+      throw err;
     }
-    const current = source.current();
-    if ("problem" in current) {
-      request.log.error(current.problem);
-      throw new HttpError(503, "auth_unavailable", "API keys are not available yet; retry later");
-    }
-    const keyId = matchKey(current.keys, presented);
-    if (keyId === undefined) {
-      request.log.warn({ url: request.url.split("?")[0] }, "request with an unknown API key refused");
-      reply.header("www-authenticate", `${WWW_AUTHENTICATE}, error="invalid_token"`);
-      throw new HttpError(403, "forbidden", "API key not accepted: it is not one of this service's keys");
-    }
-    request.log = request.log.child({ keyId });
-    requests.inc({ key_id: keyId });
   });
   app.addHook("onClose", async () => source.close());
 }

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import * as net from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
+import { apiKeySource } from "./auth";
 import { openConnections } from "./connections";
 import { ConfigError, loadConfig, type ServiceConfig } from "./config";
 import { createLogger } from "./log";
@@ -101,8 +102,10 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
   const metrics = new ServiceMetrics();
   const logger = createLogger(config.logLevel);
   const serving = await loadServing(config, metrics, logger);
-  const app = await buildApp({ config, serving, metrics, logger, surface: "public" });
-  const admin = await buildApp({ config, serving, metrics, logger, surface: "admin" });
+  // One key source for every listener (one Secrets Manager reader, one view of the keys).
+  const apiKeys = await apiKeySource(config, logger);
+  const app = await buildApp({ config, serving, metrics, logger, apiKeys, surface: "public" });
+  const admin = await buildApp({ config, serving, metrics, logger, apiKeys, surface: "admin" });
   await app.listen({ port: config.port, host: config.host });
   await admin.listen({ port: config.adminPort, host: config.host });
   const grpc =
@@ -115,6 +118,7 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
           port: config.grpcPort,
           socket: config.grpcSocket,
           maxMessageBytes: config.bodyLimitBytes,
+          apiKeys,
         })
       : undefined;
   return {

@@ -161,6 +161,28 @@ describe("validateConfig", () => {
     });
   });
 
+  describe("gRPC through the ALB", () => {
+    const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
+    test("off by default", () => {
+      expect(validateConfig({}).grpc).toEqual({ enabled: false });
+    });
+    test.each(["fargate", "ec2", "eks"])("accepted on %s with a certificate", (computeTarget) => {
+      expect(validateConfig({ computeTarget, certificateArn: CERT, grpc: { enabled: true } }).grpc).toEqual({ enabled: true });
+    });
+    test("refused on Lambda, saying why and what to use", () => {
+      expect(problems({ computeTarget: "lambda", natStrategy: "single", certificateArn: CERT, grpc: { enabled: true } })).toEqual([
+        expect.stringMatching(/^grpc: Lambda cannot serve gRPC: .*use computeTarget fargate, ec2 or eks/),
+      ]);
+    });
+    test("refused without a certificate: the ALB speaks gRPC only over HTTPS", () => {
+      expect(problems({ computeTarget: "fargate", grpc: { enabled: true } })).toEqual([expect.stringMatching(/^grpc: gRPC through an ALB needs an HTTPS listener .*set certificateArn/)]);
+    });
+    test("an unknown field or a non-boolean is named", () => {
+      expect(problems({ grpc: { enabled: "yes" } })[0]).toMatch(/^grpc\.enabled: /);
+      expect(problems({ grpc: { port: 9000 } })[0]).toMatch(/^grpc/);
+    });
+  });
+
   describe("platform", () => {
     test("two or three availability zones", () => {
       expect(problems({ availabilityZones: 1 })).toEqual(["availabilityZones: 1 is not an integer from 2 to 3"]);

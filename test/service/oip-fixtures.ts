@@ -67,7 +67,7 @@ export async function startOipServer(pkg: ModelPackage, serving?: Serving, optio
   const address = app.server.address();
   const dir = mkdtempSync(path.join(os.tmpdir(), "oip-"));
   const socket = path.join(dir, "grpc.sock");
-  const log = { info: () => {}, error: (obj: object, msg: string) => console.error(msg, obj) };
+  const log = { info: () => {}, warn: () => {}, error: (obj: object, msg: string) => console.error(msg, obj) };
   const grpc = await startGrpcServer({ serving, metrics, log, host: "127.0.0.1", port: 0, socket, maxMessageBytes: config.bodyLimitBytes });
   return {
     httpUrl: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,

@@ -7,11 +7,12 @@ import type * as grpc from "@grpc/grpc-js";
 import { service as healthDefinition } from "grpc-health-check";
 import { notReadyReason } from "../routes/health";
 import type { Serving } from "../serving";
+import { INFERENCE_SERVICE_NAME } from "./names";
 
 export { healthDefinition };
 
 type Status = "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
-const READINESS = ["", "readiness", "inference.GRPCInferenceService"];
+const READINESS = ["", "readiness", INFERENCE_SERVICE_NAME];
 const LIVENESS = ["liveness"];
 /** How often Watch re-evaluates a status and streams it when it changed. */
 const WATCH_INTERVAL_MS = 1000;

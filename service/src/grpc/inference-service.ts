@@ -1,8 +1,11 @@
 // inference.GRPCInferenceService: OIP v2 over gRPC, a thin adapter over the same tensor core
 // (../oip/) and Predictor as REST. Errors are the REST errors with their status mapped to a gRPC
 // code: 400 → INVALID_ARGUMENT (the message names the field, also sent as `field` metadata),
-// 404 → NOT_FOUND, 503 → UNAVAILABLE.
+// 404 → NOT_FOUND, 503 → UNAVAILABLE. With API keys, the methods whose REST route needs a key
+// (auth.ts's rules: all but the health probes) need it in metadata: `authorization: Bearer <key>`
+// or `x-api-key`; none → UNAUTHENTICATED, an unknown key → PERMISSION_DENIED.
 import * as grpc from "@grpc/grpc-js";
+import { authenticate, authenticatedRequests, presentedKey, requiresApiKey, type ApiKeySource } from "../auth";
 import { HttpError } from "../errors";
 import type { ServiceMetrics } from "../metrics";
 import { SERVER_METADATA, modelMetadata } from "../oip/metadata";
@@ -22,6 +25,8 @@ const CONTENTS_FIELD: Record<OipDatatype, keyof InferTensorContents> = {
 
 const STATUS_CODE: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
+  401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
   404: grpc.status.NOT_FOUND,
   413: grpc.status.RESOURCE_EXHAUSTED,
   415: grpc.status.INVALID_ARGUMENT,
@@ -30,7 +35,24 @@ const STATUS_CODE: Record<number, grpc.status> = {
 
 export interface Logger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
+
+/** Each method's REST route, so a method needs a key exactly when its route does. */
+const REST_ROUTE: Record<string, string> = {
+  ServerLive: "/v2/health/live",
+  ServerReady: "/v2/health/ready",
+  ServerMetadata: "/v2",
+  ModelReady: "/v2/models/{name}/ready",
+  ModelMetadata: "/v2/models/{name}",
+  ModelInfer: "/v2/models/{name}/infer",
+};
+
+/** The first value of a metadata key, as text. */
+const metadataText = (metadata: grpc.Metadata, key: string): string | undefined => {
+  const [value] = metadata.get(key);
+  return typeof value === "string" ? value : undefined;
+};
 
 /** A handler error as a gRPC status; anything that is not an HttpError is a bug (INTERNAL, logged). */
 export function toServiceError(err: unknown, metrics: ServiceMetrics, log: Logger): Partial<grpc.ServiceError> {
@@ -77,12 +99,21 @@ function typedContents(o: OutputTensor): InferTensorContents {
 type Unary<Req, Res> = grpc.handleUnaryCall<Req, Res>;
 
 /** The service implementation for `server.addService(definition, …)`. */
-export function inferenceService(serving: Serving, metrics: ServiceMetrics, log: Logger): grpc.UntypedServiceImplementation {
-  /** Wraps a handler: its HttpErrors become gRPC statuses. */
+export function inferenceService(serving: Serving, metrics: ServiceMetrics, log: Logger, apiKeys?: ApiKeySource): grpc.UntypedServiceImplementation {
+  const authenticated = apiKeys ? authenticatedRequests(metrics) : undefined;
+  /** Refuses a call to a protected method without a valid key (an HttpError); counts the key id. */
+  const checkKey = (method: string, metadata: grpc.Metadata) => {
+    if (!apiKeys || !requiresApiKey(REST_ROUTE[method])) return;
+    const authLog = { warn: (obj: object, msg: string) => log.warn({ ...obj, method }, msg), error: (msg: string) => log.error({ method }, msg) };
+    const keyId = authenticate(apiKeys, presentedKey(metadataText(metadata, "x-api-key"), metadataText(metadata, "authorization")), authLog);
+    authenticated?.inc({ key_id: keyId });
+  };
+  /** Wraps a handler: the key is checked first, and its HttpErrors become gRPC statuses. */
   const unary =
-    <Req, Res>(handle: (request: Req) => Promise<Res> | Res): Unary<Req, Res> =>
+    <Req, Res>(method: string, handle: (request: Req) => Promise<Res> | Res): Unary<Req, Res> =>
     (call, callback) => {
       Promise.resolve()
+        .then(() => checkKey(method, call.metadata))
         .then(() => handle(call.request))
         .then(
           (response) => callback(null, response),
@@ -90,15 +121,15 @@ export function inferenceService(serving: Serving, metrics: ServiceMetrics, log:
         );
     };
 
-  const ServerLive: Unary<object, { live: boolean }> = unary(() => ({ live: true }));
-  const ServerReady: Unary<object, { ready: boolean }> = unary(async () => ({ ready: (await notReadyReason(serving)) === undefined }));
-  const ModelReady: Unary<ModelRequest, { ready: boolean }> = unary(async (r) => {
+  const ServerLive: Unary<object, { live: boolean }> = unary("ServerLive", () => ({ live: true }));
+  const ServerReady: Unary<object, { ready: boolean }> = unary("ServerReady", async () => ({ ready: (await notReadyReason(serving)) === undefined }));
+  const ModelReady: Unary<ModelRequest, { ready: boolean }> = unary("ModelReady", async (r) => {
     servedModel(serving, r.name ?? "", r.version || undefined);
     return { ready: (await notReadyReason(serving)) === undefined };
   });
-  const ServerMetadata: Unary<object, typeof SERVER_METADATA> = unary(() => SERVER_METADATA);
-  const ModelMetadata = unary((r: ModelRequest) => modelMetadata(servedModel(serving, r.name ?? "", r.version || undefined).manifest));
-  const ModelInfer: Unary<ModelInferRequest, ModelInferResponse> = unary(async (request) => {
+  const ServerMetadata: Unary<object, typeof SERVER_METADATA> = unary("ServerMetadata", () => SERVER_METADATA);
+  const ModelMetadata = unary("ModelMetadata", (r: ModelRequest) => modelMetadata(servedModel(serving, r.name ?? "", r.version || undefined).manifest));
+  const ModelInfer: Unary<ModelInferRequest, ModelInferResponse> = unary("ModelInfer", async (request) => {
     const predictor = servedModel(serving, request.model_name ?? "", request.model_version || undefined);
     const m = predictor.manifest;
     checkModelNamed(m, "model_version", request.model_version, "version");

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as protoLoader from "@grpc/proto-loader";
+import { INFERENCE_SERVICE_NAME } from "./names";
 
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true };
 
@@ -19,7 +20,7 @@ export function protoPath(): string {
 
 export function loadInferenceService(): protoLoader.ServiceDefinition {
   const pkg = protoLoader.loadSync(protoPath(), LOADER_OPTIONS);
-  return pkg["inference.GRPCInferenceService"] as protoLoader.ServiceDefinition;
+  return pkg[INFERENCE_SERVICE_NAME] as protoLoader.ServiceDefinition;
 }
 
 export interface InferParameter {

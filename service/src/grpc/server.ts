@@ -4,6 +4,7 @@
 // calls in flight finish (bounded by the grace period).
 import { lstat, rm } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
+import type { ApiKeySource } from "../auth";
 import type { ServiceMetrics } from "../metrics";
 import type { Serving } from "../serving";
 import { healthDefinition, healthService, type HealthState } from "./health-service";
@@ -19,6 +20,8 @@ export interface GrpcServerOptions {
   port: number | undefined;
   socket: string | undefined;
   maxMessageBytes: number;
+  /** API keys, as for REST (auth.ts); undefined: auth off. */
+  apiKeys?: ApiKeySource;
 }
 
 export interface RunningGrpcServer {
@@ -49,7 +52,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     "grpc.max_send_message_length": options.maxMessageBytes,
   });
   const state: HealthState = { draining: false, watchers: new Set() };
-  server.addService(loadInferenceService(), inferenceService(options.serving, options.metrics, options.log));
+  server.addService(loadInferenceService(), inferenceService(options.serving, options.metrics, options.log, options.apiKeys));
   server.addService(healthDefinition, healthService(options.serving, state));
   let port: number | undefined;
   if (options.port !== undefined) {
