@@ -54,28 +54,23 @@ export function requestCountResourceLabel(
   return pulumi.interpolate`${albSuffix}/${targetGroupArnSuffix}`;
 }
 
+type Tags = pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+
+/** A listener rule forwarding `paths` to one target group: the public routes and gRPC differ only in these. */
+function forwardPaths(name: string, listenerArn: pulumi.Input<string>, targetGroupArn: pulumi.Input<string>, priority: number, paths: string[], tags: Tags, opts: pulumi.CustomResourceOptions): aws.lb.ListenerRule {
+  return new aws.lb.ListenerRule(
+    name,
+    { listenerArn, priority, actions: [{ type: "forward", targetGroupArn }], conditions: [{ pathPattern: { values: paths } }], tags },
+    opts,
+  );
+}
+
 /**
  * Sends the inference routes (the service's PUBLIC_PATH_PATTERNS) on the serving listener to the
  * target's group; every other path (admin routes, /readyz) gets the listener's default 404.
  */
-export function forwardPublicRoutes(
-  name: string,
-  listenerArn: pulumi.Input<string>,
-  targetGroupArn: pulumi.Input<string>,
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
-  opts: pulumi.CustomResourceOptions,
-): aws.lb.ListenerRule {
-  return new aws.lb.ListenerRule(
-    name,
-    {
-      listenerArn,
-      priority: SERVICE_RULE_PRIORITY,
-      actions: [{ type: "forward", targetGroupArn }],
-      conditions: [{ pathPattern: { values: [...PUBLIC_PATH_PATTERNS] } }],
-      tags,
-    },
-    opts,
-  );
+export function forwardPublicRoutes(name: string, listenerArn: pulumi.Input<string>, targetGroupArn: pulumi.Input<string>, tags: Tags, opts: pulumi.CustomResourceOptions): aws.lb.ListenerRule {
+  return forwardPaths(name, listenerArn, targetGroupArn, SERVICE_RULE_PRIORITY, [...PUBLIC_PATH_PATTERNS], tags, opts);
 }
 
 /**
@@ -86,7 +81,7 @@ export function forwardPublicRoutes(
  */
 export function grpcTargetGroup(
   name: string,
-  args: { vpcId: pulumi.Input<string>; targetType: "ip" | "instance"; tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined },
+  args: { vpcId: pulumi.Input<string>; targetType: "ip" | "instance"; tags: Tags },
   opts: pulumi.CustomResourceOptions,
 ): aws.lb.TargetGroup {
   checkTargetGroupName(name);
@@ -107,22 +102,6 @@ export function grpcTargetGroup(
 }
 
 /** Sends OIP v2 gRPC calls (`/inference.GRPCInferenceService/*`) on the HTTPS listener to the gRPC group. */
-export function forwardGrpc(
-  name: string,
-  listenerArn: pulumi.Input<string>,
-  targetGroupArn: pulumi.Input<string>,
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
-  opts: pulumi.CustomResourceOptions,
-): aws.lb.ListenerRule {
-  return new aws.lb.ListenerRule(
-    name,
-    {
-      listenerArn,
-      priority: GRPC_RULE_PRIORITY,
-      actions: [{ type: "forward", targetGroupArn }],
-      conditions: [{ pathPattern: { values: [INFERENCE_SERVICE_PATH_PATTERN] } }],
-      tags,
-    },
-    opts,
-  );
+export function forwardGrpc(name: string, listenerArn: pulumi.Input<string>, targetGroupArn: pulumi.Input<string>, tags: Tags, opts: pulumi.CustomResourceOptions): aws.lb.ListenerRule {
+  return forwardPaths(name, listenerArn, targetGroupArn, GRPC_RULE_PRIORITY, [INFERENCE_SERVICE_PATH_PATTERN], tags, opts);
 }
