@@ -165,20 +165,6 @@ export function installErrorHandlers(app: FastifyInstance, metrics: ServiceMetri
       }
     }
   });
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
-  });
-  app.addHook("onRequest", async (_request, reply) => {
-    if (!closing) return;
-    metrics.error("shutting_down");
-    return reply
-      .code(503)
-      .header("connection", "close")
-      .header("retry-after", "1")
-      .send(errorBody("the service is shutting down; retry the request"));
-  });
-
   app.setErrorHandler((err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       metrics.error(err.kind);

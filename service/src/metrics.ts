@@ -20,7 +20,6 @@ export const ERROR_KINDS = [
   "model_not_ready",
   "store_unavailable",
   "store_fallback",
-  "shutting_down",
   "internal",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
