@@ -16,10 +16,12 @@ export const ADMIN_PORT = 9090;
 export const GRPC_PORT = 8081;
 /** The inference routes a public load balancer forwards (ALB path patterns); nothing else is public. */
 export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
-/** Liveness: the process answers. */
+/** Liveness: the process is worth keeping (fails once model loading gave up; see routes/health.ts). */
 export const HEALTH_PATH = "/healthz";
-/** Readiness: the model is loaded and the feature store answers. */
+/** Readiness: the service can answer predictions now (model loaded; store up, or down with defaults allowed). */
 export const READY_PATH = "/readyz";
+/** The ALB's default idle timeout: requests must be answered before it, keep-alive must outlast it. */
+export const ALB_IDLE_TIMEOUT_MS = 60_000;
 
 export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra"] as const;
 export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];
@@ -67,6 +69,10 @@ export const ENV = {
   batchWindowUs: "BATCH_WINDOW_US",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
   shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  requestTimeoutMs: "REQUEST_TIMEOUT_MS",
+  headersTimeoutMs: "HEADERS_TIMEOUT_MS",
+  keepAliveTimeoutMs: "KEEP_ALIVE_TIMEOUT_MS",
+  maxConnections: "MAX_CONNECTIONS",
   adminPort: "ADMIN_PORT",
   /** API keys as a JSON object of key id → key (local use); the same shape as the secret below. */
   apiKeys: "API_KEYS",
@@ -135,6 +141,16 @@ export interface ServiceConfig {
   apiKeys: Record<string, string> | undefined;
   /** Secrets Manager secret holding the API keys (the same JSON object); re-read periodically. */
   apiKeysSecretArn: string | undefined;
+  /** The whole request (headers and body) must arrive within this; below the ALB idle timeout, so the client gets our 408, not the ALB's 504. */
+  requestTimeoutMs: number;
+  /** The request line and headers must arrive within this (a silent new connection is closed after it). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; above the ALB idle timeout, so the ALB closes first and never reuses a connection we are closing. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per listener; a connection beyond it gets one 503 with `connection: close`. */
+  maxConnections: number;
+  /** The admin listener (metrics, OpenAPI, feature server, status); 0 asks the OS for a free port. */
+  adminPort: number;
 }
 
 /** Repository root when running from a checkout (service/src or service/dist are two levels down). */
@@ -183,6 +199,11 @@ export const DEFAULTS: ServiceConfig = {
   shutdownGraceMs: 10_000,
   apiKeys: undefined,
   apiKeysSecretArn: undefined,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1024,
+  adminPort: ADMIN_PORT,
 };
 
 /** Shortest API key accepted: a guessable key is no key. */
@@ -325,6 +346,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
     apiKeys: undefined,
     apiKeysSecretArn: r.optional(ENV.apiKeysSecretArn, d.apiKeysSecretArn),
+    requestTimeoutMs: r.int(ENV.requestTimeoutMs, d.requestTimeoutMs, 100, 600_000),
+    headersTimeoutMs: r.int(ENV.headersTimeoutMs, d.headersTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: r.int(ENV.keepAliveTimeoutMs, d.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: r.int(ENV.maxConnections, d.maxConnections, 1, 1_000_000),
+    adminPort: r.int(ENV.adminPort, d.adminPort, 0, 65535),
   };
   const apiKeys = r.raw(ENV.apiKeys);
   if (apiKeys !== undefined) {
@@ -336,6 +362,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   }
   if (config.apiKeys && config.apiKeysSecretArn) {
     r.problems.push(`set only one of ${ENV.apiKeys} and ${ENV.apiKeysSecretArn}`);
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    r.problems.push(`${ENV.headersTimeoutMs} (${config.headersTimeoutMs}) must not exceed ${ENV.requestTimeoutMs} (${config.requestTimeoutMs})`);
+  }
+  if (config.adminPort !== 0 && config.adminPort === config.port) {
+    r.problems.push(`${ENV.adminPort} must differ from ${ENV.port} (${config.port}): the load balancer forwards ${ENV.port} only`);
   }
   if (config.redis.authToken && config.redis.authSecretArn) {
     r.problems.push(`set only one of ${ENV.redisAuthToken} and ${ENV.redisAuthSecretArn}`);

@@ -36,7 +36,7 @@ describe("entity key serialization v3", () => {
   });
 
   it("refuses a value of the wrong type, naming the join key", () => {
-    expect(() => serializeEntityKey({ id: "abc" }, ["id"], { id: "int64" })).toThrow(/join key "id": expected an integer/);
+    expect(() => serializeEntityKey({ id: "abc" }, ["id"], { id: "int64" })).toThrow(/join key "id": expected an int64 \(an integer/);
     expect(() => serializeEntityKey({}, ["id"], { id: "int64" })).toThrow(/join key "id" is missing/);
   });
 });
