@@ -17,6 +17,7 @@ export const API_KEYS_REFRESH_MS = 60_000;
 const RETRY_MS = 5_000;
 /** Paths under the public patterns that stay open: probes without data. */
 const OPEN_PREFIXES = ["/v2/health/"];
+const AUTHENTICATED_REQUESTS = "inference_authenticated_requests_total";
 const WWW_AUTHENTICATE = 'Bearer realm="inference-blueprint"';
 
 /** The accepted keys by key id, or why there are none yet (then every protected request is refused). */
@@ -111,12 +112,15 @@ export function matchKey(keys: ReadonlyMap<string, string>, presented: string): 
 
 /** Refuses protected requests without a valid key: 401 (none given) or 403 (not a known key). */
 export function installApiKeyAuth(app: FastifyInstance, source: ApiKeySource, metrics: ServiceMetrics): void {
-  const requests = new Counter({
-    name: "inference_authenticated_requests_total",
-    help: "Requests accepted with an API key, by key id.",
-    labelNames: ["key_id"],
-    registers: [metrics.registry],
-  });
+  // One counter per registry: the public and admin listeners share the process's metrics.
+  const requests =
+    (metrics.registry.getSingleMetric(AUTHENTICATED_REQUESTS) as Counter<"key_id"> | undefined) ??
+    new Counter({
+      name: AUTHENTICATED_REQUESTS,
+      help: "Requests accepted with an API key, by key id.",
+      labelNames: ["key_id"],
+      registers: [metrics.registry],
+    });
   app.addHook("onRequest", async (request, reply) => {
     if (!requiresApiKey(request.url.split("?")[0])) return;
     const presented = presentedKey(request);

@@ -11,15 +11,6 @@ import { testConfig } from "./fixtures";
 const EXAMPLES_PER_OPERATION = "20";
 const CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance"];
 
-/** Where the server publishes /openapi.json: its admin listener when it has one, else the main one. */
-async function openApiUrl(server: RunningServer): Promise<string> {
-  const bases = [(server as { adminUrl?: string }).adminUrl, server.url].filter((u): u is string => u !== undefined);
-  for (const base of bases) {
-    if ((await fetch(`${base}/openapi.json`)).status === 200) return `${base}/openapi.json`;
-  }
-  throw new Error(`no /openapi.json at ${bases.join(" or ")}`);
-}
-
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: path.resolve(__dirname, "..", ".."), stdio: ["ignore", "pipe", "pipe"] });
@@ -33,7 +24,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer(testConfig({ port: 0, host: "127.0.0.1" }));
+  server = await startServer(testConfig({ port: 0, adminPort: 0, host: "127.0.0.1" }));
 });
 afterAll(() => server.close());
 
@@ -42,8 +33,9 @@ it("answers schemathesis' generated requests with no 5xx and only documented res
   const { code, output } = await run(st, [
     "--config-file", path.join("test", "peers", "schemathesis.toml"),
     "--no-color",
-    "run", await openApiUrl(server),
-    "--url", server.url,
+    // The admin listener publishes the document and serves every route it lists (a superset of the public one).
+    "run", `${server.adminUrl}/openapi.json`,
+    "--url", server.adminUrl,
     "--checks", CHECKS.join(","),
     "--phases", "examples,coverage,fuzzing",
     "--max-examples", EXAMPLES_PER_OPERATION,
