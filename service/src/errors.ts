@@ -166,6 +166,8 @@ export function installErrorHandlers(app: FastifyInstance, metrics: ServiceMetri
     }
   });
   app.setErrorHandler((err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    // Set explicitly: a route that chose its own serializer (reply.serializer) leaves no content type.
+    void reply.type("application/json; charset=utf-8");
     if (err instanceof HttpError) {
       metrics.error(err.kind);
       return reply.code(err.statusCode).send(errorBody(err.message, err.field));

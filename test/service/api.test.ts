@@ -182,6 +182,13 @@ describe("input the service refuses, in its one error shape", () => {
     expect(res.json().field).toBe("entity.user_id");
   });
 
+  it("answers a KServe V1 tensor row of the wrong width with 400 as JSON (content type included)", async () => {
+    const res = await post(PREDICT, { instances: [[]] });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers["content-type"]).toMatch(/^application\/json/);
+    expect(res.json().field).toBe("instances[0]");
+  });
+
   it("truncates an echoed field name: a 900 KB unknown field gives a short error", async () => {
     const name = "f".repeat(900 * 1024);
     const big = await appFor(pkg, goldenStore(pkg), { bodyLimitBytes: 2 * 1024 * 1024 });

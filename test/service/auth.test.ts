@@ -88,6 +88,28 @@ describe("API keys from API_KEYS", () => {
   });
 });
 
+describe("API keys on both listeners", () => {
+  it("installs on two apps sharing one metrics registry (public and admin) without a clash", async () => {
+    const metrics = new ServiceMetrics({ defaultMetrics: false });
+    const store = goldenStore(pkg);
+    const predictor = await Predictor.create(pkg, store, metrics, testConfig());
+    const config = testConfig({ apiKeys: { "team-a": KEY_A } });
+    const apps = [
+      await buildApp({ config, serving: { predictor, store }, metrics, surface: "public" }),
+      await buildApp({ config, serving: { predictor, store }, metrics, surface: "admin" }),
+    ];
+    try {
+      for (const app of apps) {
+        expect((await app.inject({ method: "POST", url: PREDICT, payload: body, headers: { "x-api-key": KEY_A } })).statusCode).toBe(200);
+      }
+      expect(await metrics.registry.metrics()).toMatch(/inference_authenticated_requests_total\{key_id="team-a"\} 2/);
+    } finally {
+      await Promise.all(apps.map((a) => a.close()));
+      await predictor.close();
+    }
+  });
+});
+
 describe("requiresApiKey", () => {
   it.each([
     ["/v1/models/fraud:predict", true],

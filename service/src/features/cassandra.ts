@@ -17,6 +17,8 @@ import type { OnlineWriter } from "./writer";
 export const KEYSPACES_PORT = 9142;
 /** Keyspaces accepts at most this many statements in one batch. */
 const MAX_BATCH_STATEMENTS = 30;
+/** Reads one request keeps in flight: enough to fill a batch in time, few enough to leave the pool to others. */
+const READS_IN_FLIGHT = 64;
 /** Entities written concurrently by the materializer. */
 const WRITE_CONCURRENCY = 32;
 
@@ -72,6 +74,8 @@ export class CassandraStore implements FeatureStore, OnlineWriter {
     this.layout = onlineLayout(manifest, options.project);
     this.logger = options.logger ?? stderrLogger;
     this.consistency = types.consistencies[toDriverConsistency(settings.consistency)];
+    // Every request is answered from defaults while no host is up: say so once, when it happens.
+    client.on("hostDown", (host: { address: string }) => this.logger.warn({ store: this.kind, host: host.address }, "cassandra host marked down"));
   }
 
   /** Creates the client and tries to connect; a store that cannot connect yet is returned not ready. */
@@ -94,7 +98,7 @@ export class CassandraStore implements FeatureStore, OnlineWriter {
       eventTimestamps: query.refs.map(() => null),
     }));
     const deadline = query.deadline ?? Date.now() + this.timeoutMs;
-    const reads: Promise<void>[] = [];
+    const reads: (() => Promise<void>)[] = [];
     const groups = [...refsByView(query)];
     query.entities.forEach((entity, i) => {
       for (const [viewName, refs] of groups) {
@@ -102,7 +106,7 @@ export class CassandraStore implements FeatureStore, OnlineWriter {
         const key = view && viewEntityKey(this.layout, view, entity);
         if (!view || !key) continue;
         const hexKey = key.toString("hex");
-        reads.push(
+        reads.push(() =>
           this.readEntity(view, hexKey, deadline).then((rows) => {
             const maxAge = maxAgeSeconds(query, view);
             const now = Date.now();
@@ -127,7 +131,14 @@ export class CassandraStore implements FeatureStore, OnlineWriter {
         );
       }
     });
-    await withDeadline(Promise.all(reads), deadline, () => `${this.kind} ${this.settings.contactPoints.join(",")}`);
+    // At most READS_IN_FLIGHT reads per request, none started after the deadline: a batch that
+    // misses it leaves little queued on the shared connections for the requests behind it.
+    let next = 0;
+    const worker = async () => {
+      while (next < reads.length && Date.now() < deadline) await reads[next++]();
+    };
+    const workers = Array.from({ length: Math.min(READS_IN_FLIGHT, reads.length) }, worker);
+    await withDeadline(Promise.all(workers), deadline, () => `${this.kind} ${this.settings.contactPoints.join(",")}`);
     return vectors;
   }
 
@@ -229,7 +240,15 @@ function clientOptions(c: CassandraConfig, region: string | undefined, timeoutMs
     localDataCenter: c.localDataCenter,
     protocolOptions: { port: c.port },
     policies: { loadBalancing: new lb.TokenAwarePolicy(new lb.DCAwareRoundRobinPolicy(c.localDataCenter)) },
-    socketOptions: { connectTimeout: c.connectTimeoutMs, readTimeout: Math.max(timeoutMs, 1000) },
+    socketOptions: {
+      connectTimeout: c.connectTimeoutMs,
+      // Each read sets its own timeout (what is left of its request's deadline); this is the fallback.
+      readTimeout: Math.max(timeoutMs, 1000),
+      // A read that misses a 50 ms deadline says nothing about the connection's health: the driver's
+      // default (64 timeouts → connection defunct → host DOWN) turned one slow batch into an outage.
+      // Dead connections are still found by heartbeats and socket errors.
+      defunctReadTimeoutThreshold: Number.MAX_SAFE_INTEGER,
+    },
     sslOptions: c.tls
       ? {
           // Keyspaces' certificate chains to Amazon's roots; a CA file pins them explicitly.
