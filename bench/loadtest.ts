@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import type { Context } from "aws-lambda";
 import type * as ConfigModule from "../service/src/config";
-import type * as LambdaModule from "../service/src/lambda";
+import type * as LambdaModule from "../service/src/lambda-handler";
 import type * as ServerModule from "../service/src/server";
 import { isLoopback, predictRequests, readManifest, type PredictRequest } from "./loadtest-requests";
 
@@ -92,7 +92,7 @@ function albEvent(req: PredictRequest) {
 /** Cold init of the Lambda entry in this process: module load, handler creation, first event. */
 export async function measureColdStart(requests: PredictRequest[], config: ConfigModule.ServiceConfig): Promise<ColdStart> {
   const t0 = performance.now();
-  const lambda = requireDist<typeof LambdaModule>("lambda");
+  const lambda = requireDist<typeof LambdaModule>("lambda-handler");
   const t1 = performance.now();
   const handler = await lambda.createLambdaHandler(config);
   const t2 = performance.now();

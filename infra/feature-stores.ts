@@ -127,6 +127,8 @@ export class FeatureStores extends pulumi.ComponentResource {
             // On-demand: pay per read, nothing while idle; the traffic of one model is spiky.
             capacitySpecification: { throughputMode: "PAY_PER_REQUEST" },
             pointInTimeRecovery: { status: args.keyspaces.pointInTimeRecovery ? "ENABLED" : "DISABLED" },
+            // `materialize --ttl` writes USING TTL, which Keyspaces refuses on a table without TTL enabled.
+            ttl: { status: "ENABLED" },
             tags: args.tags,
           },
           parent,

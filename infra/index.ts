@@ -37,10 +37,16 @@ const artifacts = new ModelArtifacts(name, {
   packageDir,
   modelName: config.modelName,
   modelVersion: config.modelVersion,
+  forceDestroy: config.modelBucketForceDestroy,
   tags,
 });
 
-const image = new ImageRepository(name, { architecture: config.architecture, tags });
+const image = new ImageRepository(name, {
+  architecture: config.architecture,
+  keepImages: config.image.keepImages,
+  releaseTag: config.image.releaseTag,
+  tags,
+});
 
 const loadBalancer = new LoadBalancer(name, {
   vpcId: network.vpcId,
@@ -141,6 +147,7 @@ export const bucket = artifacts.bucketName;
 export const modelUri = artifacts.modelUri;
 export const repositoryUrl = image.repositoryUrl;
 export const imageUri = image.imageUri;
+export const imageTag = image.imageTag;
 export const redisEndpoint = featureStores.redisEndpoint;
 export const keyspace = featureStores.keyspace;
 export const computeTarget = config.computeTarget;

@@ -10,6 +10,8 @@ export interface ModelArtifactsArgs {
   packageDir: string;
   modelName: string;
   modelVersion: string;
+  /** Let `pulumi destroy` empty the bucket, objects uploaded outside Pulumi included (dev stacks). */
+  forceDestroy?: boolean;
   /** How long replaced model versions are kept before S3 deletes them. */
   noncurrentVersionDays?: number;
   tags?: Record<string, string>;
@@ -48,7 +50,7 @@ export class ModelArtifacts extends pulumi.ComponentResource {
   constructor(name: string, args: ModelArtifactsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-blueprint:artifacts:ModelArtifacts", name, {}, opts);
     const parent = { parent: this };
-    const bucket = new aws.s3.Bucket(`${name}-bucket`, { tags: args.tags }, parent);
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? false, tags: args.tags }, parent);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

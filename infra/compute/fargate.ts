@@ -1,23 +1,18 @@
 // ECS on Fargate: managed workers, nothing to patch; the default for most teams.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { fargatePairProblem, fargateSpotProblem } from "../config";
+import { fargatePairProblem } from "../config";
 import { createEcsService } from "./ecs-service";
-import type { Architecture, ComputeTarget, ComputeTargetArgs, FargateSizing } from "./target";
+import type { ComputeTarget, ComputeTargetArgs, FargateSizing } from "./target";
 
 /**
- * FARGATE and FARGATE_SPOT weights for a Spot share. Unless everything is Spot, the first task is
+ * FARGATE and FARGATE_SPOT weights for a Spot share (Spot runs ARM64 and X86_64 tasks on platform 1.4.0+). Unless everything is Spot, the first task is
  * always on-demand (base 1), so a Spot reclaim never takes the service to zero.
  */
-export function fargateCapacityStrategy(
-  spotPercent: number,
-  architecture: Architecture,
-): aws.types.input.ecs.ServiceCapacityProviderStrategy[] {
+export function fargateCapacityStrategy(spotPercent: number): aws.types.input.ecs.ServiceCapacityProviderStrategy[] {
   if (!Number.isInteger(spotPercent) || spotPercent < 0 || spotPercent > 100) {
     throw new Error(`fargate spotPercent ${spotPercent}: expected an integer from 0 to 100`);
   }
-  const spot = fargateSpotProblem(spotPercent, architecture);
-  if (spot) throw new Error(`fargate spotPercent: ${spot}`);
   if (spotPercent === 0) return [{ capacityProvider: "FARGATE", weight: 1 }];
   if (spotPercent === 100) return [{ capacityProvider: "FARGATE_SPOT", weight: 1 }];
   return [
@@ -37,7 +32,7 @@ export class FargateTarget extends pulumi.ComponentResource implements ComputeTa
     // Stack config already refuses a bad pair; a component built by other code must too.
     const pair = fargatePairProblem(sizing.cpu, sizing.memoryMb);
     if (pair) throw new Error(`fargate: ${pair}`);
-    const strategy = fargateCapacityStrategy(sizing.spotPercent, args.architecture);
+    const strategy = fargateCapacityStrategy(sizing.spotPercent);
 
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, { tags: args.tags }, { parent: this });
     const providers = new aws.ecs.ClusterCapacityProviders(

@@ -60,6 +60,9 @@ export interface EksSizing {
   scaling: ServiceScaling;
   /** IAM principals given cluster-admin access entries (the deploying identity always has one). */
   adminPrincipalArns?: string[];
+  /** The Kubernetes API on the internet (from publicAccessCidrs only); off: reachable inside the VPC only. */
+  endpointPublicAccess?: boolean;
+  publicAccessCidrs?: string[];
 }
 
 /** Every target's sizing as read from stack config; a target reads its own entry. */

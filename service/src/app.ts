@@ -1,28 +1,42 @@
 // The Fastify app: one factory that receives its collaborators, so the HTTP server, the Lambda
-// handler and the tests all build the same thing.
+// handler and the tests all build the same thing. Two surfaces: "public" is what a load
+// balancer forwards (inference and health, on PORT; all Lambda serves), "admin" adds metrics,
+// OpenAPI, the Feast feature server (raw per-user features) and detailed status (ADMIN_PORT,
+// never forwarded). The admin surface is a superset, so its OpenAPI document lists every route.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
+import { apiKeySource, installApiKeyAuth, type ApiKeySource } from "./auth";
 import type { ServiceConfig } from "./config";
+import { capConnections, connectionOptions, type ConnectionSettings } from "./connections";
 import { createLogger, type ServiceLogger } from "./log";
 import { errorShapeOptions, installErrorHandlers } from "./errors";
 import { installJsonBody } from "./json-body";
 import type { ServiceMetrics } from "./metrics";
+import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
 import { predictRoutes } from "./routes/predict";
 import { v2Routes } from "./routes/v2";
 import { featureRoutes } from "./routes/features";
+import { documentErrorResponses } from "./routes/schemas";
 import type { Serving } from "./serving";
 
+export type Surface = "public" | "admin";
+
 export interface AppDeps {
-  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes">;
+  config: Pick<ServiceConfig, "logLevel" | "bodyLimitBytes" | "apiKeys" | "apiKeysSecretArn" | "awsRegion"> & ConnectionSettings;
   serving: Serving;
   metrics: ServiceMetrics;
   /** The process's logger; tests may leave it out and get one at `config.logLevel`. */
   logger?: ServiceLogger;
+  /** Where API keys come from; by default what `config` says (none: auth off). */
+  apiKeys?: ApiKeySource;
+  /** Which routes (see above); in-process users (tests) get every route by default. */
+  surface?: Surface;
 }
 
-export async function buildApp({ config, serving, metrics, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, serving, metrics, logger, apiKeys, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    ...connectionOptions(config),
     loggerInstance: logger ?? createLogger(config.logLevel),
     // Per-request log lines cost more than a prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -43,8 +57,12 @@ export async function buildApp({ config, serving, metrics, logger }: AppDeps): P
     },
   });
   installErrorHandlers(app, metrics);
+  capConnections(app, config.maxConnections);
   installJsonBody(app);
+  const keys = apiKeys ?? (await apiKeySource(config, app.log));
+  if (keys) installApiKeyAuth(app, keys, metrics);
   await app.register(swagger, {
+    transform: documentErrorResponses,
     openapi: {
       info: {
         title: "inference-blueprint",
@@ -53,13 +71,16 @@ export async function buildApp({ config, serving, metrics, logger }: AppDeps): P
       },
     },
   });
-  await app.register(healthRoutes, { serving, metrics });
+  await app.register(healthRoutes, { serving });
   await app.register(predictRoutes, { serving });
   await app.register(v2Routes, { serving });
-  if (serving.store && serving.predictor) {
-    await app.register(featureRoutes, { store: serving.store, manifest: serving.predictor.manifest });
+  if (surface === "admin") {
+    await app.register(adminRoutes, { serving, metrics });
+    if (serving.store && serving.predictor) {
+      await app.register(featureRoutes, { store: serving.store, manifest: serving.predictor.manifest });
+    }
+    app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   }
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
 }

@@ -16,10 +16,12 @@ export const ADMIN_PORT = 9090;
 export const GRPC_PORT = 8081;
 /** The inference routes a public load balancer forwards (ALB path patterns); nothing else is public. */
 export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
-/** Liveness: the process answers. */
+/** Liveness: the process is worth keeping (fails once model loading gave up; see routes/health.ts). */
 export const HEALTH_PATH = "/healthz";
-/** Readiness: the model is loaded and the feature store answers. */
+/** Readiness: the service can answer predictions now (model loaded; store up, or down with defaults allowed). */
 export const READY_PATH = "/readyz";
+/** The ALB's default idle timeout: requests must be answered before it, keep-alive must outlast it. */
+export const ALB_IDLE_TIMEOUT_MS = 60_000;
 
 export const FEATURE_STORE_KINDS = ["embedded", "redis", "keyspaces", "cassandra"] as const;
 export type FeatureStoreKind = (typeof FEATURE_STORE_KINDS)[number];
@@ -67,6 +69,10 @@ export const ENV = {
   batchWindowUs: "BATCH_WINDOW_US",
   bodyLimitBytes: "BODY_LIMIT_BYTES",
   shutdownGraceMs: "SHUTDOWN_GRACE_MS",
+  requestTimeoutMs: "REQUEST_TIMEOUT_MS",
+  headersTimeoutMs: "HEADERS_TIMEOUT_MS",
+  keepAliveTimeoutMs: "KEEP_ALIVE_TIMEOUT_MS",
+  maxConnections: "MAX_CONNECTIONS",
   adminPort: "ADMIN_PORT",
   /** API keys as a JSON object of key id → key (local use); the same shape as the secret below. */
   apiKeys: "API_KEYS",
@@ -131,6 +137,20 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** SIGTERM: how long in-flight requests may drain before the process exits anyway. */
   shutdownGraceMs: number;
+  /** API keys by key id, for local use; auth is off when neither this nor the secret is set. */
+  apiKeys: Record<string, string> | undefined;
+  /** Secrets Manager secret holding the API keys (the same JSON object); re-read periodically. */
+  apiKeysSecretArn: string | undefined;
+  /** The whole request (headers and body) must arrive within this; below the ALB idle timeout, so the client gets our 408, not the ALB's 504. */
+  requestTimeoutMs: number;
+  /** The request line and headers must arrive within this (a silent new connection is closed after it). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this; above the ALB idle timeout, so the ALB closes first and never reuses a connection we are closing. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per listener; a connection beyond it gets one 503 with `connection: close`. */
+  maxConnections: number;
+  /** The admin listener (metrics, OpenAPI, feature server, status); 0 asks the OS for a free port. */
+  adminPort: number;
   /** OIP v2 gRPC on TCP (`GRPC_PORT`, "off" disables it; 0 = a free port, the default when PORT is 0). */
   grpcPort: number | undefined;
   /** OIP v2 gRPC on a Unix domain socket too, for a caller on the same host or in the same pod. */
@@ -181,9 +201,45 @@ export const DEFAULTS: ServiceConfig = {
   batchWindowUs: 0,
   bodyLimitBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  apiKeys: undefined,
+  apiKeysSecretArn: undefined,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1024,
+  adminPort: ADMIN_PORT,
   grpcPort: GRPC_PORT,
   grpcSocket: undefined,
 };
+
+/** Shortest API key accepted: a guessable key is no key. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/**
+ * Parses API keys: a JSON object of key id → key (`API_KEYS`, or the secret's SecretString).
+ * Key ids appear in logs and as a metric label, so they are short names; keys are distinct.
+ */
+export function parseApiKeys(text: string, source: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${source}: expected a JSON object of key id → key, got text that is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw new Error(`${source}: expected a non-empty JSON object of key id → key, e.g. {"team-a": "<random key>"}`);
+  }
+  const seen = new Set<string>();
+  for (const [id, key] of Object.entries(parsed)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new Error(`${source}: key id "${id.slice(0, 64)}" must be 1-64 letters, digits, "_", "." or "-"`);
+    if (typeof key !== "string" || key.length < MIN_API_KEY_LENGTH) {
+      throw new Error(`${source}: key "${id}" must be a string of at least ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if (seen.has(key)) throw new Error(`${source}: key "${id}" repeats another id's key; give each id its own key`);
+    seen.add(key);
+  }
+  return parsed as Record<string, string>;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -294,12 +350,36 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     batchWindowUs: r.int(ENV.batchWindowUs, d.batchWindowUs, 0, 100_000),
     bodyLimitBytes: r.int(ENV.bodyLimitBytes, d.bodyLimitBytes, 1024, 100 * 1024 * 1024),
     shutdownGraceMs: r.int(ENV.shutdownGraceMs, d.shutdownGraceMs, 0, 600_000),
+    apiKeys: undefined,
+    apiKeysSecretArn: r.optional(ENV.apiKeysSecretArn, d.apiKeysSecretArn),
+    requestTimeoutMs: r.int(ENV.requestTimeoutMs, d.requestTimeoutMs, 100, 600_000),
+    headersTimeoutMs: r.int(ENV.headersTimeoutMs, d.headersTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: r.int(ENV.keepAliveTimeoutMs, d.keepAliveTimeoutMs, 100, 600_000),
+    maxConnections: r.int(ENV.maxConnections, d.maxConnections, 1, 1_000_000),
+    adminPort: r.int(ENV.adminPort, d.adminPort, 0, 65535),
     grpcPort: undefined,
     grpcSocket: r.optional(ENV.grpcSocket, d.grpcSocket),
   };
   // A free port for gRPC too when HTTP asks for one (tests, benchmarks): no clash on 8081.
   const grpcDefault = config.port === 0 ? 0 : (d.grpcPort ?? GRPC_PORT);
   config.grpcPort = r.raw(ENV.grpcPort)?.toLowerCase() === "off" ? undefined : r.int(ENV.grpcPort, grpcDefault, 0, 65535);
+  const apiKeys = r.raw(ENV.apiKeys);
+  if (apiKeys !== undefined) {
+    try {
+      config.apiKeys = parseApiKeys(apiKeys, ENV.apiKeys);
+    } catch (err) {
+      r.problems.push((err as Error).message);
+    }
+  }
+  if (config.apiKeys && config.apiKeysSecretArn) {
+    r.problems.push(`set only one of ${ENV.apiKeys} and ${ENV.apiKeysSecretArn}`);
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    r.problems.push(`${ENV.headersTimeoutMs} (${config.headersTimeoutMs}) must not exceed ${ENV.requestTimeoutMs} (${config.requestTimeoutMs})`);
+  }
+  if (config.adminPort !== 0 && config.adminPort === config.port) {
+    r.problems.push(`${ENV.adminPort} must differ from ${ENV.port} (${config.port}): the load balancer forwards ${ENV.port} only`);
+  }
   if (config.redis.authToken && config.redis.authSecretArn) {
     r.problems.push(`set only one of ${ENV.redisAuthToken} and ${ENV.redisAuthSecretArn}`);
   }
@@ -330,11 +410,13 @@ export interface DeploymentSettings {
   };
   /** Lambda's /tmp is the only writable path there. */
   modelCacheDir?: string;
+  /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
+  apiKeysSecretArn?: string;
 }
 
 /**
  * The environment a deployment passes to the container or function. Secrets are referenced
- * (REDIS_AUTH_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
+ * (REDIS_AUTH_SECRET_ARN, API_KEYS_SECRET_ARN), never inlined; `loadConfig(toEnvironment(s))` round-trips.
  */
 export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   const env: Record<string, string> = {
@@ -350,6 +432,7 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   set(ENV.logLevel, s.logLevel);
   set(ENV.featureTimeoutMs, s.featureTimeoutMs);
   set(ENV.modelCacheDir, s.modelCacheDir);
+  set(ENV.apiKeysSecretArn, s.apiKeysSecretArn);
   if (s.redis) {
     set(ENV.redisHost, s.redis.host);
     set(ENV.redisPort, s.redis.port);

@@ -1,6 +1,6 @@
 // Prometheus metrics: a histogram per request stage and error counters by kind. One registry
 // per app (not prom-client's global), so several apps in one process never collide.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export const STAGES = ["features", "preprocess", "infer", "total"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -15,6 +15,7 @@ export const ERROR_KINDS = [
   "method_not_allowed",
   "unauthorized",
   "forbidden",
+  "auth_unavailable",
   "payload_too_large",
   "model_not_ready",
   "store_unavailable",
@@ -23,6 +24,12 @@ export const ERROR_KINDS = [
   "internal",
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** What the health gauges look at: a store that can say whether it answers, and the model if loaded. */
+export interface HealthSubject {
+  predictor?: unknown;
+  store?: { readonly kind: string; ready(): Promise<boolean> };
+}
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -53,6 +60,34 @@ export class ServiceMetrics {
       registers: [this.registry],
     });
     for (const kind of ERROR_KINDS) this.errors.inc({ kind }, 0);
+    // Health as gauges, read at scrape time: a store outage shows here and in /readyz's body,
+    // never in liveness (see routes/health.ts).
+    const watched = () => this.watched;
+    new Gauge({
+      name: "inference_model_loaded",
+      help: "1 when the model is loaded and predictions can be served, 0 when loading gave up.",
+      registers: [this.registry],
+      collect() {
+        this.set(watched()?.predictor ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "inference_feature_store_up",
+      help: "1 when the online feature store answers now, 0 when it does not.",
+      labelNames: ["store"],
+      registers: [this.registry],
+      async collect() {
+        const store = watched()?.store;
+        if (store) this.set({ store: store.kind }, (await store.ready()) ? 1 : 0);
+      },
+    });
+  }
+
+  private watched?: HealthSubject;
+
+  /** The model and store whose health the gauges report. */
+  watch(subject: HealthSubject): void {
+    this.watched = subject;
   }
 
   // Label children resolved once per (stage, model, protocol): observe() on the parent validates

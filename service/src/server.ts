@@ -1,5 +1,15 @@
-// The HTTP server entry: `node service/dist/server.js`. Loads the model and the feature store,
-// listens on PORT, and on SIGTERM/SIGINT drains in-flight requests before exiting.
+// The HTTP server entry: `node service/dist/server.js`. Loads the model and the feature store
+// (retrying transient failures for MODEL_LOAD_TIMEOUT_MS), then listens on PORT (inference and
+// health: what the load balancer forwards) and ADMIN_PORT (metrics, OpenAPI, the feature server,
+// status). On SIGTERM/SIGINT it drains: requests already accepted complete, then it exits 0.
+//
+// When model loading gives up, the process keeps running with liveness failing (503) rather
+// than exiting: every target's health check acts on it (ECS replaces the task and its circuit
+// breaker rolls the deployment back; Kubernetes restarts the pod), while the admin /status and
+// the log keep saying why. An exit would give the platforms the same signal with less to read,
+// and under Kubernetes a crash loop whose backoff hides the reason between restarts.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import * as net from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { ConfigError, loadConfig, type ServiceConfig } from "./config";
@@ -9,36 +19,57 @@ import { closeServing, loadServing } from "./serving";
 import { startGrpcServer, type RunningGrpcServer } from "./grpc/server";
 
 export interface RunningServer {
+  /** The public listener (PORT). */
   url: string;
+  /** The admin listener (ADMIN_PORT). */
+  adminUrl: string;
   app: FastifyInstance;
   /** OIP v2 over gRPC, unless GRPC_PORT is off and GRPC_SOCKET unset. */
   grpc: RunningGrpcServer | undefined;
+  admin: FastifyInstance;
   close(): Promise<void>;
 }
 
 /**
- * Stops accepting requests, lets in-flight ones finish, then closes. A connection that was busy
- * when closing began turns idle afterwards and would otherwise hold the close for the whole
- * keep-alive timeout, so idle connections are closed as they appear.
+ * Drains one listener without resetting a single connection:
+ *   1. it stops accepting connections, but leaves the open ones alone (Node's `server.close()`
+ *      would also destroy every idle keep-alive connection at once, and a client may be
+ *      sending its next request on one of them right now: that request would be reset);
+ *   2. every request still arriving is served, its response carrying `connection: close`, so
+ *      the client moves to a new connection (which, after 1, lands on another replica);
+ *   3. after `quietMs` a connection that is still idle has been idle since the drain began, so
+ *      it is closed (and on each further sweep), until none is left.
  */
-export async function drain(app: FastifyInstance): Promise<void> {
+export async function drain(app: FastifyInstance, quietMs = 250): Promise<void> {
+  net.Server.prototype.close.call(app.server);
+  // Ahead of Fastify's own listener, so the header is set before any reply is written.
+  const closeAfterResponse = (_req: IncomingMessage, res: ServerResponse) => res.setHeader("connection", "close");
+  app.server.prependListener("request", closeAfterResponse);
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
   const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
   try {
+    app.server.closeIdleConnections();
     await app.close();
   } finally {
     clearInterval(sweeper);
+    app.server.off("request", closeAfterResponse);
   }
+}
+
+function urlOf(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
 }
 
 export async function startServer(config: ServiceConfig): Promise<RunningServer> {
   const metrics = new ServiceMetrics();
   const logger = createLogger(config.logLevel);
   const serving = await loadServing(config, metrics, logger);
-  const app = await buildApp({ config, serving, metrics, logger });
+  const app = await buildApp({ config, serving, metrics, logger, surface: "public" });
+  const admin = await buildApp({ config, serving, metrics, logger, surface: "admin" });
   await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  await admin.listen({ port: config.adminPort, host: config.host });
   const grpc =
     config.grpcPort !== undefined || config.grpcSocket
       ? await startGrpcServer({
@@ -52,11 +83,14 @@ export async function startServer(config: ServiceConfig): Promise<RunningServer>
         })
       : undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: urlOf(app, config.host),
+    adminUrl: urlOf(admin, config.host),
     app,
+    admin,
     grpc,
     async close() {
-      await Promise.all([drain(app), grpc?.drain(config.shutdownGraceMs)]);
+      const quietMs = Math.min(250, config.shutdownGraceMs / 4);
+      await Promise.all([drain(app, quietMs), drain(admin, quietMs), grpc?.drain(config.shutdownGraceMs)]);
       await closeServing(serving);
     },
   };
@@ -74,7 +108,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = await startServer(config);
-  server.app.log.info(`listening on ${server.url}`);
+  server.app.log.info(`listening on ${server.url} (admin on ${server.adminUrl})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -36,7 +36,7 @@ describe("entity key serialization v3", () => {
   });
 
   it("refuses a value of the wrong type, naming the join key", () => {
-    expect(() => serializeEntityKey({ id: "abc" }, ["id"], { id: "int64" })).toThrow(/join key "id": expected an integer/);
+    expect(() => serializeEntityKey({ id: "abc" }, ["id"], { id: "int64" })).toThrow(/join key "id": expected an int64 \(an integer/);
     expect(() => serializeEntityKey({}, ["id"], { id: "int64" })).toThrow(/join key "id" is missing/);
   });
 });
@@ -69,6 +69,27 @@ describe("feast.types.Value", () => {
   it("refuses bytes that are not a Value and a Value of the wrong type", () => {
     expect(() => decodeValue(Buffer.from("ffffffff", "hex"), "int64")).toThrow(MalformedValueError);
     expect(() => decodeValue(encodeValue("x", "string"), "int64")).toThrow(/stored as string_val, expected int64_val/);
+  });
+
+  it("reads 64-bit integers beyond 32 bits and below zero", () => {
+    expect(decodeValue(Buffer.from("20" + "fbffffffffffffffff01", "hex"), "int64")).toBe(-5);
+    expect(decodeValue(encodeValue(2 ** 40 + 3, "int64"), "int64")).toBe(2 ** 40 + 3);
+    expect(decodeValue(encodeValue(-(2 ** 50) - 1, "int64"), "int64")).toBe(-(2 ** 50) - 1);
+    expect(decodeValue(encodeValue(-(2 ** 31), "int32"), "int32")).toBe(-(2 ** 31));
+  });
+
+  it("reads a Value as protobuf decoders do: unknown fields skipped, the oneof member set last wins", () => {
+    expect(decodeValue(Buffer.from("f001" + "05" + "20" + "07", "hex"), "int64")).toBe(7); // field 30 varint, then int64_val
+    expect(decodeValue(Buffer.from("20" + "01" + "12" + "01" + "41", "hex"), "string")).toBe("A");
+    expect(() => decodeValue(Buffer.from("12" + "01" + "41" + "20" + "01", "hex"), "string")).toThrow(/stored as int64_val/);
+  });
+
+  it("refuses a list Value, a field of the wrong wire type and truncated bytes", () => {
+    // int64_list_val { val: [1] }
+    expect(() => decodeValue(Buffer.from("72" + "03" + "0a" + "01" + "01", "hex"), "int64")).toThrow(/stored as int64_list_val/);
+    expect(() => decodeValue(Buffer.from("21" + "0000000000000000", "hex"), "int64")).toThrow(/int64_val\) has wire type 1/);
+    expect(() => decodeValue(Buffer.from("29" + "0000", "hex"), "float64")).toThrow(MalformedValueError);
+    expect(() => decodeValue(Buffer.from("12" + "05" + "41", "hex"), "string")).toThrow(MalformedValueError);
   });
 
   it("refuses to encode a value that does not fit the dtype", () => {

@@ -94,18 +94,9 @@ describe("validateConfig", () => {
     test("spot share is a percentage", () => {
       expect(problems({ fargate: { spotPercent: 150 } })).toEqual(["fargate.spotPercent: 150 is not an integer from 0 to 100"]);
     });
-    test("Spot is refused for an arm64 Fargate stack, since Fargate Spot runs x86 tasks only", () => {
-      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 30 } })).toEqual([
-        "fargate.spotPercent: 30 % of tasks on Fargate Spot, but Fargate Spot does not run ARM64 (Graviton) tasks and the image is arm64; set fargate.spotPercent to 0, or architecture to x86_64 to use Spot",
-      ]);
-      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 100 } })).toHaveLength(1);
-    });
-    test("Spot is accepted on x86_64, and arm64 without Spot", () => {
-      expect(validateConfig({ computeTarget: "fargate", architecture: "x86_64", fargate: { spotPercent: 30 } }).fargate.spotPercent).toBe(30);
-      expect(problems({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 0 } })).toEqual([]);
-    });
-    test("a Spot share is not checked when Fargate is not the deployed target", () => {
-      expect(problems({ computeTarget: "lambda", architecture: "arm64", fargate: { spotPercent: 30 } })).toEqual([]);
+    test("Spot is accepted on arm64 (Fargate Spot runs ARM64 tasks on platform 1.4.0+) and on x86_64", () => {
+      expect(validateConfig({ computeTarget: "fargate", architecture: "arm64", fargate: { spotPercent: 30 } }).fargate.spotPercent).toBe(30);
+      expect(validateConfig({ computeTarget: "fargate", architecture: "x86_64", fargate: { spotPercent: 100 } }).fargate.spotPercent).toBe(100);
     });
   });
 

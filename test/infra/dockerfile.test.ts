@@ -36,8 +36,9 @@ test("the Lambda override points at the runtime interface client and the built h
   const [file, exported] = (LAMBDA_IMAGE_COMMAND[0] as string).split(".");
   expect(file).toBe("dist/lambda");
   expect(exported).toBe("handler");
-  const lambdaSource = fs.readFileSync(path.join(REPO_ROOT, "service", "src", "lambda.ts"), "utf8");
-  expect(lambdaSource).toMatch(/export (const|async function|function) handler\b/);
+  // dist/lambda.mjs, an ES module whose top-level await holds Init until the model is loaded.
+  const lambdaSource = fs.readFileSync(path.join(REPO_ROOT, "service", "src", "lambda.mts"), "utf8");
+  expect(lambdaSource).toMatch(/export const handler = await /);
   // The base image must carry /lambda-entrypoint.sh, i.e. be AWS's Lambda image.
   expect(dockerfile).toMatch(/ARG NODE_IMAGE=public\.ecr\.aws\/lambda\/nodejs:20\b/);
   expect(final).toContain("WORKDIR /var/task");

@@ -24,7 +24,7 @@ beforeAll(async () => {
   prod = await runStack("Pulumi.fargate-prod.yaml", { fakeComputeTarget: true });
   keyspaces = await runStack("Pulumi.lambda.yaml", {
     fakeComputeTarget: true,
-    overrides: { featureStore: "keyspaces", keyspaces: { pointInTimeRecovery: true } },
+    overrides: { featureStore: "keyspaces", keyspaces: { pointInTimeRecovery: true }, modelBucketForceDestroy: true },
   });
 }, 180_000);
 
@@ -68,6 +68,11 @@ describe("model bucket", () => {
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       }),
     ]);
+  });
+  test("survives `pulumi destroy` while it holds objects, unless the stack opts into forceDestroy", () => {
+    expect(one(dev, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(false);
+    expect(one(prod, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(false);
+    expect(one(keyspaces, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(true);
   });
   test("holds every file of the model package under the version prefix", () => {
     const keys = ofType(dev.resources, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key).sort();
@@ -211,6 +216,8 @@ describe("Keyspaces", () => {
     for (const t of tables) {
       expect(t.capacitySpecification).toEqual({ throughputMode: "PAY_PER_REQUEST" });
       expect(t.pointInTimeRecovery).toEqual({ status: "ENABLED" });
+      // `materialize --ttl` writes USING TTL, which Keyspaces accepts only on tables with TTL enabled.
+      expect(t.ttl).toEqual({ status: "ENABLED" });
       expect(at(t, "schemaDefinition", "partitionKeys")).toEqual([{ name: "entity_key" }]);
       expect(at(t, "schemaDefinition", "clusteringKeys")).toEqual([{ name: "feature_name", orderBy: "ASC" }]);
       expect(at(t, "schemaDefinition", "columns")).toEqual([

@@ -228,7 +228,7 @@ describe("input the service refuses, in its one error shape", () => {
 describe("health, metrics and OpenAPI", () => {
   it("answers liveness and readiness on the contract's paths", async () => {
     expect((await app.inject(HEALTH_PATH)).statusCode).toBe(200);
-    expect((await app.inject(READY_PATH)).json()).toEqual({ status: "ready" });
+    expect((await app.inject(READY_PATH)).json()).toEqual({ status: "ready", store: { kind: "embedded", up: true } });
   });
 
   it("exports per-stage histograms and error counters by kind", async () => {
@@ -262,14 +262,14 @@ describe("when the online store is down", () => {
     close: async () => {},
   };
 
-  it("serves defaults when the manifest allows it, and readiness says the store is not answering", async () => {
+  it("serves defaults when the manifest allows it, and stays ready with the store's health in the body", async () => {
     const { app: degraded, metrics, close } = await appFor(pkg, downStore);
     const res = await degraded.inject({ method: "POST", url: PREDICT, payload: body });
     expect(res.statusCode).toBe(200);
     expect(res.json().defaulted).toContain("txn_count_1h");
     const ready = await degraded.inject(READY_PATH);
-    expect(ready.statusCode).toBe(503);
-    expect(ready.json().reason).toMatch(/down feature store is not answering/);
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: "ready", store: { kind: "down", up: false } });
     expect(await metrics.registry.getSingleMetricAsString("inference_errors_total")).toMatch(/kind="store_fallback"\} 1/);
     await close();
   });

@@ -33,6 +33,31 @@ describe("loadConfig", () => {
   });
 });
 
+describe("API keys", () => {
+  it("reads API_KEYS as a JSON object of key id → key", () => {
+    const keys = { "team-a": "a".repeat(32), "team-b": "b".repeat(32) };
+    expect(loadConfig({ API_KEYS: JSON.stringify(keys) }).apiKeys).toEqual(keys);
+    expect(loadConfig({}).apiKeys).toBeUndefined();
+  });
+
+  it.each([
+    ["not JSON", "team-a=secret", /API_KEYS: expected a JSON object of key id → key, got text that is not JSON/],
+    ["an array", '["k"]', /API_KEYS: expected a non-empty JSON object/],
+    ["an empty object", "{}", /API_KEYS: expected a non-empty JSON object/],
+    ["a short key", '{"team-a": "short"}', /API_KEYS: key "team-a" must be a string of at least 16 characters/],
+    ["an id unfit for a metric label", `{"team a": "${"k".repeat(20)}"}`, /API_KEYS: key id "team a" must be 1-64 letters/],
+    ["one key under two ids", `{"a": "${"k".repeat(20)}", "b": "${"k".repeat(20)}"}`, /API_KEYS: key "b" repeats another id's key/],
+  ])("refuses API_KEYS that is %s", (_name, value, message) => {
+    expect(() => loadConfig({ API_KEYS: value })).toThrow(message);
+  });
+
+  it("refuses both API_KEYS and API_KEYS_SECRET_ARN", () => {
+    expect(() => loadConfig({ API_KEYS: `{"a": "${"k".repeat(20)}"}`, API_KEYS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:1:secret:k" })).toThrow(
+      /set only one of API_KEYS and API_KEYS_SECRET_ARN/,
+    );
+  });
+});
+
 describe("toEnvironment", () => {
   it("round-trips a deployment's settings through the environment", () => {
     const settings = {
@@ -41,6 +66,7 @@ describe("toEnvironment", () => {
       awsRegion: "eu-west-1",
       modelCacheDir: "/tmp/models",
       redis: { host: "master.x.cache.amazonaws.com", port: 6379, tls: true, authSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:redis" },
+      apiKeysSecretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:api-keys",
     };
     const env = toEnvironment(settings);
     expect(env[ENV.port]).toBe("8080");
@@ -51,6 +77,7 @@ describe("toEnvironment", () => {
       featureStore: "redis",
       awsRegion: "eu-west-1",
       modelCacheDir: "/tmp/models",
+      apiKeysSecretArn: settings.apiKeysSecretArn,
       redis: { host: settings.redis.host, port: 6379, tls: true, authSecretArn: settings.redis.authSecretArn },
     });
   });

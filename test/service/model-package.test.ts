@@ -1,5 +1,5 @@
 // Loading the model package from file:// and s3:// (a real S3-compatible server), its checks,
-// the local download cache, and a service that stays alive but not ready when loading fails.
+// the local download cache, and a service whose liveness fails when loading gives up.
 import { mkdtemp, readFile, writeFile, cp } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -59,7 +59,7 @@ describe("model package from file://", () => {
 });
 
 describe("a package that cannot be loaded", () => {
-  it("leaves the service alive but not ready, with one clear log line and 503 on predict", async () => {
+  it("fails liveness and readiness, with one clear log line and 503 on predict that do not leak the path", async () => {
     const lines: string[] = [];
     const log = { info: (m: string) => lines.push(m), error: (m: string) => lines.push(`ERROR ${m}`), warn: (_d: object, m: string) => lines.push(`WARN ${m}`) };
     const metrics = new ServiceMetrics({ defaultMetrics: false });
@@ -67,13 +67,15 @@ describe("a package that cannot be loaded", () => {
     const serving = await loadServing(config, metrics, log);
     expect(lines).toEqual(["ERROR model not loaded: /nonexistent/model/manifest.json: cannot read (ENOENT)"]);
     const app = await buildApp({ config, serving, metrics });
-    expect((await app.inject(HEALTH_PATH)).statusCode).toBe(200);
+    const live = await app.inject(HEALTH_PATH);
+    expect(live.statusCode).toBe(503);
     const ready = await app.inject(READY_PATH);
     expect(ready.statusCode).toBe(503);
-    expect(ready.json().reason).toMatch(/model not loaded: .*ENOENT/);
+    expect(ready.json().reason).toMatch(/model not loaded/);
     const predict = await app.inject({ method: "POST", url: "/v1/models/fraud:predict", payload: { entity: { user_id: 1 } } });
     expect(predict.statusCode).toBe(503);
     expect(predict.json().error).toMatch(/model not loaded/);
+    for (const body of [live.body, ready.body, predict.body]) expect(body).not.toMatch(/nonexistent|ENOENT|manifest\.json/);
     await app.close();
   });
 });

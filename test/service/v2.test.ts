@@ -121,7 +121,7 @@ describe("OIP v2 REST: what stock clients send", () => {
     for (const headers of [{}, { "content-type": "application/json" }, { "content-type": "application/octet-stream" }]) {
       const res = await app.inject({ method: "POST", url: INFER, headers });
       expect({ headers, status: res.statusCode }).toEqual({ headers, status: 400 });
-      expect(res.json().error).toMatch(/body is (empty|missing)/);
+      expect(res.json().error).toMatch(/request body is (missing|empty)/);
     }
   });
 

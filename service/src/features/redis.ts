@@ -67,6 +67,8 @@ export class RedisStore implements FeatureStore, OnlineWriter {
       // Keep reconnecting, backing off to 2 s, so the store recovers by itself.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
       lazyConnect: false,
+      // HMGETs issued in the same event-loop turn (by concurrent requests) go out as one pipeline.
+      enableAutoPipelining: true,
     };
     const client = new Redis(redisOptions);
     const logger = options.logger ?? stderrLogger;
@@ -137,14 +139,7 @@ export class RedisStore implements FeatureStore, OnlineWriter {
 
   private async fetch(lookups: Lookup[]): Promise<(Buffer | null)[][]> {
     try {
-      if (lookups.length === 1) return [await this.client.hmgetBuffer(lookups[0].key, ...lookups[0].fields)];
-      const pipeline = this.client.pipeline();
-      for (const l of lookups) pipeline.hmgetBuffer(l.key, ...l.fields);
-      const results = (await pipeline.exec()) ?? [];
-      return results.map(([err, reply]) => {
-        if (err) throw err;
-        return reply as (Buffer | null)[];
-      });
+      return await Promise.all(lookups.map((l) => this.client.hmgetBuffer(l.key, ...l.fields)));
     } catch (err) {
       throw new FeatureStoreUnavailableError(`redis ${this.describe()}: ${(err as Error).message}`, { cause: err });
     }

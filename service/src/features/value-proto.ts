@@ -1,55 +1,39 @@
 // Feast's `feast.types.Value` and `google.protobuf.Timestamp` on the wire. Stores written by
 // `feast materialize` hold these bytes, so we encode and decode exactly these messages.
-import * as protobuf from "protobufjs";
-import Long from "long";
+// Both are read and written field by field with protobufjs's Reader and Writer: the hot path
+// reads one scalar per stored feature, without building a message object per value.
+import { Reader, Writer, type Long } from "protobufjs/minimal";
 import type { FeatureDtype } from "../model/manifest";
 import type { FeatureValue } from "./store";
 
-// Field numbers from feast/protos/feast/types/Value.proto; list types are declared so that a
-// value written by Feast with one of them decodes (and is then refused as the wrong type).
-const PROTO = `
-syntax = "proto3";
-package feast.types;
-message BytesList { repeated bytes val = 1; }
-message StringList { repeated string val = 1; }
-message Int32List { repeated int32 val = 1; }
-message Int64List { repeated int64 val = 1; }
-message DoubleList { repeated double val = 1; }
-message FloatList { repeated float val = 1; }
-message BoolList { repeated bool val = 1; }
-enum Null { NULL = 0; }
-message Value {
-  oneof val {
-    bytes bytes_val = 1;
-    string string_val = 2;
-    int32 int32_val = 3;
-    int64 int64_val = 4;
-    double double_val = 5;
-    float float_val = 6;
-    bool bool_val = 7;
-    int64 unix_timestamp_val = 8;
-    BytesList bytes_list_val = 11;
-    StringList string_list_val = 12;
-    Int32List int32_list_val = 13;
-    Int64List int64_list_val = 14;
-    DoubleList double_list_val = 15;
-    FloatList float_list_val = 16;
-    BoolList bool_list_val = 17;
-    Int64List unix_timestamp_list_val = 18;
-    Null null_val = 19;
-  }
-}
-`;
-const TIMESTAMP_PROTO = `
-syntax = "proto3";
-package google.protobuf;
-message Timestamp { int64 seconds = 1; int32 nanos = 2; }
-`;
+/**
+ * The fields of the Value oneof (feast/protos/feast/types/Value.proto): number → name and
+ * wire type. The list types are listed so that a value written by Feast with one of them
+ * is recognised (and then refused as the wrong type).
+ */
+const VALUE_FIELDS: Record<number, { name: string; wireType: number }> = {
+  1: { name: "bytes_val", wireType: 2 },
+  2: { name: "string_val", wireType: 2 },
+  3: { name: "int32_val", wireType: 0 },
+  4: { name: "int64_val", wireType: 0 },
+  5: { name: "double_val", wireType: 1 },
+  6: { name: "float_val", wireType: 5 },
+  7: { name: "bool_val", wireType: 0 },
+  8: { name: "unix_timestamp_val", wireType: 0 },
+  11: { name: "bytes_list_val", wireType: 2 },
+  12: { name: "string_list_val", wireType: 2 },
+  13: { name: "int32_list_val", wireType: 2 },
+  14: { name: "int64_list_val", wireType: 2 },
+  15: { name: "double_list_val", wireType: 2 },
+  16: { name: "float_list_val", wireType: 2 },
+  17: { name: "bool_list_val", wireType: 2 },
+  18: { name: "unix_timestamp_list_val", wireType: 2 },
+  19: { name: "null_val", wireType: 0 },
+};
+const NULL_VAL = 19;
 
-const root = protobuf.parse(PROTO, { keepCase: true }).root;
-protobuf.parse(TIMESTAMP_PROTO, root, { keepCase: true });
-const ValueMessage = root.lookupType("feast.types.Value");
-const TimestampMessage = root.lookupType("google.protobuf.Timestamp");
+/** The Value oneof field number each manifest dtype is stored in. */
+const FIELD_NUMBER: Record<FeatureDtype, number> = { string: 2, int32: 3, int64: 4, float64: 5, float32: 6, bool: 7 };
 
 /** The Value oneof field each manifest dtype is stored in. */
 export const VALUE_FIELD: Record<FeatureDtype, string> = {
@@ -60,6 +44,9 @@ export const VALUE_FIELD: Record<FeatureDtype, string> = {
   bool: "bool_val",
   string: "string_val",
 };
+
+/** Fields a float feature also accepts (Feast promotes integers the same way). */
+const NUMERIC_FIELDS = new Set([3, 4, 5, 6]);
 
 /** A stored value that cannot be read as the feature's dtype. */
 export class MalformedValueError extends Error {
@@ -74,34 +61,39 @@ export class MalformedValueError extends Error {
  * null (Feast's "no value", read back as NULL_VALUE). Throws when the value does not fit the dtype.
  */
 export function encodeValue(value: FeatureValue, dtype: FeatureDtype): Uint8Array {
-  if (value === null) return ValueMessage.encode(ValueMessage.create({})).finish();
-  const field = VALUE_FIELD[dtype];
-  return ValueMessage.encode(ValueMessage.create({ [field]: toWire(value, dtype) })).finish();
-}
-
-function toWire(value: Exclude<FeatureValue, null>, dtype: FeatureDtype): number | string | boolean | Long {
+  if (value === null) return new Uint8Array(0);
+  const writer = Writer.create();
+  const tag = (FIELD_NUMBER[dtype] << 3) | VALUE_FIELDS[FIELD_NUMBER[dtype]].wireType;
+  writer.uint32(tag);
   switch (dtype) {
     case "string":
       if (typeof value !== "string") throw new TypeError(`expected a string, got ${JSON.stringify(value)}`);
-      return value;
+      writer.string(value);
+      break;
     case "bool":
       if (typeof value !== "boolean") throw new TypeError(`expected a boolean, got ${JSON.stringify(value)}`);
-      return value;
+      writer.bool(value);
+      break;
     case "int32":
       if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
         throw new TypeError(`expected a 32-bit integer, got ${JSON.stringify(value)}`);
       }
-      return value;
+      writer.int32(value);
+      break;
     case "int64":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) {
         throw new TypeError(`expected a safe 64-bit integer, got ${JSON.stringify(value)}`);
       }
-      return Long.fromNumber(value);
+      writer.int64(value);
+      break;
     case "float32":
     case "float64":
       if (typeof value !== "number") throw new TypeError(`expected a number, got ${JSON.stringify(value)}`);
-      return value;
+      if (dtype === "float32") writer.float(value);
+      else writer.double(value);
+      break;
   }
+  return writer.finish();
 }
 
 /**
@@ -111,26 +103,58 @@ function toWire(value: Exclude<FeatureValue, null>, dtype: FeatureDtype): number
  */
 export function decodeValue(bytes: Uint8Array, dtype: FeatureDtype): FeatureValue {
   if (bytes.length === 0) return null;
-  let message: protobuf.Message & { val?: string; [field: string]: unknown };
+  const expected = FIELD_NUMBER[dtype];
+  const numeric = dtype === "float32" || dtype === "float64";
+  // The oneof member set last wins, as in every protobuf decoder; unknown fields are skipped.
+  let field = 0;
+  let value: FeatureValue = null;
   try {
-    message = ValueMessage.decode(bytes) as typeof message;
+    const reader = Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      const number = tag >>> 3;
+      const wireType = tag & 7;
+      const known = VALUE_FIELDS[number];
+      if (known && known.wireType !== wireType) {
+        throw new Error(`field ${number} (${known.name}) has wire type ${wireType}, expected ${known.wireType}`);
+      }
+      if (!known || !(number === expected || (numeric && NUMERIC_FIELDS.has(number)))) {
+        reader.skipType(wireType);
+        if (known) field = number;
+        continue;
+      }
+      field = number;
+      value = readScalar(reader, number);
+    }
   } catch (err) {
     throw new MalformedValueError(`not a feast.types.Value: ${(err as Error).message}`);
   }
-  const field = message.val;
-  if (field === undefined || field === "null_val") return null;
-  const raw = message[field];
-  const expected = VALUE_FIELD[dtype];
-  if (field === expected) return fromWire(raw);
-  const numeric = dtype === "float32" || dtype === "float64";
-  if (numeric && ["int32_val", "int64_val", "float_val", "double_val"].includes(field)) return fromWire(raw);
-  throw new MalformedValueError(`stored as ${field}, expected ${expected} for dtype ${dtype}`);
+  if (field === 0 || field === NULL_VAL) return null;
+  if (field === expected || (numeric && NUMERIC_FIELDS.has(field))) return value;
+  throw new MalformedValueError(`stored as ${VALUE_FIELDS[field].name}, expected ${VALUE_FIELD[dtype]} for dtype ${dtype}`);
 }
 
-function fromWire(raw: unknown): FeatureValue {
-  if (Long.isLong(raw)) return (raw as Long).toNumber();
-  if (typeof raw === "number" || typeof raw === "string" || typeof raw === "boolean") return raw;
-  throw new MalformedValueError(`unsupported stored value ${String(raw)}`);
+/** The scalar of a field that `decodeValue` accepts for some dtype. */
+function readScalar(reader: Reader, number: number): FeatureValue {
+  switch (number) {
+    case 2:
+      return reader.string();
+    case 3:
+      return reader.int32();
+    case 4:
+      return longToNumber(reader.int64());
+    case 5:
+      return reader.double();
+    case 6:
+      return reader.float();
+    default:
+      return reader.bool();
+  }
+}
+
+/** A signed 64-bit integer as protobufjs reads it (Long-like when `long` is present, else a number), as a number. */
+function longToNumber(value: Long | number): number {
+  return typeof value === "number" ? value : value.high * 2 ** 32 + (value.low >>> 0);
 }
 
 /** `google.protobuf.Timestamp` bytes for a time (millisecond precision kept in nanos). */
@@ -138,17 +162,25 @@ export function encodeTimestamp(time: Date): Uint8Array {
   const ms = time.getTime();
   const seconds = Math.floor(ms / 1000);
   const nanos = (ms - seconds * 1000) * 1_000_000;
-  return TimestampMessage.encode(TimestampMessage.create({ seconds: Long.fromNumber(seconds), nanos })).finish();
+  return Writer.create().uint32((1 << 3) | 0).int64(seconds).uint32((2 << 3) | 0).int32(nanos).finish();
 }
 
 /** Throws MalformedValueError when the bytes are not a Timestamp. */
 export function decodeTimestamp(bytes: Uint8Array): Date {
-  let message: protobuf.Message & { seconds?: Long | number; nanos?: number };
+  let seconds = 0;
+  let nanos = 0;
   try {
-    message = TimestampMessage.decode(bytes) as typeof message;
+    const reader = Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      const wireType = tag & 7;
+      if (tag === ((1 << 3) | 0)) seconds = longToNumber(reader.int64());
+      else if (tag === ((2 << 3) | 0)) nanos = reader.int32();
+      else if (tag >>> 3 === 1 || tag >>> 3 === 2) throw new Error(`field ${tag >>> 3} has wire type ${wireType}, expected 0`);
+      else reader.skipType(wireType);
+    }
   } catch (err) {
     throw new MalformedValueError(`not a google.protobuf.Timestamp: ${(err as Error).message}`);
   }
-  const seconds = Long.isLong(message.seconds) ? (message.seconds as Long).toNumber() : Number(message.seconds ?? 0);
-  return new Date(seconds * 1000 + Math.floor((message.nanos ?? 0) / 1_000_000));
+  return new Date(seconds * 1000 + Math.floor(nanos / 1_000_000));
 }

@@ -16,11 +16,17 @@ export interface ModelPackage {
   uri: string;
 }
 
-/** A package that cannot be served: the message names the URI and what was wrong. */
+/**
+ * A package that cannot be served: the message names the URI and what was wrong. `transient`
+ * when trying again may help (storage unreachable, throttled, an IAM grant not yet propagated);
+ * a package that is wrong in itself (URI, manifest, sha256) is not.
+ */
 export class ModelPackageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly transient: boolean;
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
     super(message, options);
     this.name = "ModelPackageError";
+    this.transient = options?.transient ?? false;
   }
 }
 

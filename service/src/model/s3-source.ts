@@ -22,6 +22,9 @@ export class S3Source implements PackageSource {
       region: settings.awsRegion ?? "us-east-1",
       endpoint: settings.s3Endpoint,
       forcePathStyle: settings.s3ForcePathStyle,
+      // An unreachable endpoint fails the attempt in seconds, so model loading can retry it
+      // within MODEL_LOAD_TIMEOUT_MS instead of hanging on one connection.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     });
   }
 
@@ -69,7 +72,17 @@ export class S3Source implements PackageSource {
       const status = (err as S3ServiceException).$metadata?.httpStatusCode;
       if (status === 304) return "not-modified";
       const reason = err instanceof S3ServiceException ? `${err.name} (HTTP ${status})` : (err as Error).message;
-      throw new ModelPackageError(`s3://${this.bucket}/${key}: cannot download: ${reason}`, { cause: err });
+      throw new ModelPackageError(`s3://${this.bucket}/${key}: cannot download: ${reason}`, { cause: err, transient: isTransient(err, status) });
     }
   }
+}
+
+/**
+ * Worth another attempt: no answer at all (network, DNS, endpoint down), throttling, a server
+ * fault, or 403 (IAM is eventually consistent: a grant made by the same deployment may not be
+ * visible yet). A missing bucket or key, or any other 4xx, is the URI's fault.
+ */
+function isTransient(err: unknown, status: number | undefined): boolean {
+  if (!(err instanceof S3ServiceException)) return true;
+  return err.$fault === "server" || status === undefined || status === 403 || status === 429 || status >= 500;
 }

@@ -1,6 +1,8 @@
 // One onnxruntime session per process, created once, fed with typed arrays. Rows from
-// concurrent requests are micro-batched: while a run is in flight, new rows queue and go
-// together in the next run, so batching adds no wait when the service is idle.
+// concurrent requests are micro-batched: rows queued in the same event-loop turn (e.g. the
+// requests whose features one Redis pipeline answered) go in one run, started once the turn's
+// I/O callbacks are done (setImmediate, where onnxruntime-node runs a session anyway), and
+// while a run is in flight new rows queue for the next one. Batching adds no timer wait.
 import * as ort from "onnxruntime-node";
 import type { Manifest } from "./manifest";
 
@@ -26,10 +28,13 @@ interface Pending {
 }
 
 export class ModelSession {
+  /** Model runs and the rows they took, through the micro-batcher. */
+  readonly batching = { runs: 0, rows: 0 };
   private queue: Pending[] = [];
   private queuedRows = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -82,7 +87,7 @@ export class ModelSession {
   }
 
   private schedule(): void {
-    if (this.running || this.timer) return;
+    if (this.running || this.timer || this.immediate) return;
     if (this.options.batchWindowUs > 0 && this.queuedRows < this.options.batchMaxSize) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -90,7 +95,10 @@ export class ModelSession {
       }, this.options.batchWindowUs / 1000);
       return;
     }
-    void this.drain();
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      void this.drain();
+    });
   }
 
   private async drain(): Promise<void> {
@@ -118,6 +126,8 @@ export class ModelSession {
 
   private async runBatch(batch: Pending[]): Promise<void> {
     const total = batch.reduce((n, p) => n + p.count, 0);
+    this.batching.runs += 1;
+    this.batching.rows += total;
     let input: Float32Array;
     if (batch.length === 1) {
       input = batch[0].rows.subarray(0, total * this.width);

@@ -2,6 +2,7 @@
 // and request features with their types, so validation, error messages, serialization and the
 // OpenAPI document all come from one place.
 import { Type, type TSchema } from "@sinclair/typebox";
+import type { FastifySchema } from "fastify";
 import type { FeatureDtype, Manifest } from "../model/manifest";
 
 export const MAX_INSTANCES = 1000;
@@ -18,6 +19,23 @@ export const ErrorBody = Type.Object(
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A request value of `dtype`: JSON numbers outside the dtype's range are refused, not wrapped. */
+/**
+ * For the OpenAPI document only (a @fastify/swagger `transform`; serialization is untouched): a
+ * route that takes a body or path parameters can also answer a 4xx from the app-wide handlers
+ * (400 bad body, 401/403 API key, 404, 405, 413, 414, 415) and a 503 (model not ready, store
+ * down, shutting down), all as ErrorBody. Routes keep what they declare.
+ */
+export function documentErrorResponses({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  if (!schema || (schema as { hide?: boolean }).hide || (!schema.body && !schema.params)) return { schema, url };
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  const codes = Object.keys(declared).map((k) => k.toLowerCase());
+  // Without a declared success, the document would otherwise lose its implicit 200.
+  const response: Record<string, unknown> = codes.some((c) => c.startsWith("2")) ? { ...declared } : { 200: {}, ...declared };
+  if (!codes.some((c) => c.startsWith("4"))) response["4xx"] = ErrorBody;
+  if (!codes.includes("503") && !codes.includes("5xx")) response["503"] = ErrorBody;
+  return { schema: { ...schema, response }, url };
+}
+
 function valueSchema(dtype: FeatureDtype): TSchema {
   switch (dtype) {
     case "int32":

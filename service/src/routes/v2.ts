@@ -1,6 +1,4 @@
 // Open Inference Protocol v2 (REST), as KServe, Triton and MLServer speak it: health, server and
-// model metadata, and raw-tensor inference. Errors are `{ "error": "…" }` with 400.
-// Open Inference Protocol v2 (REST), as KServe, Triton and MLServer speak it: health, server and
 // model metadata, and raw-tensor inference with JSON data or the binary tensor extension.
 // Errors are `{ "error": "…", "field"? }` with a 4xx. The tensor rules live in ../oip/, shared
 // with gRPC.

@@ -102,8 +102,13 @@ describe("fargate target: capacity", () => {
     expect(at(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs, "runtimePlatform", "cpuArchitecture")).toBe("X86_64");
   });
 
-  it("refuses Spot for ARM64 tasks, which Fargate Spot does not run", async () => {
-    await expect(runComponent((c) => new c.FargateTarget("svc", computeArgs(), { ...fargateSizing, spotPercent: 50 }))).rejects.toThrow(/Fargate Spot does not run ARM64/);
+  it("runs ARM64 tasks on Fargate Spot too (platform 1.4.0+)", async () => {
+    const r = await runComponent((c) => new c.FargateTarget("svc", computeArgs(), { ...fargateSizing, spotPercent: 50 }));
+    expect(one(r.resources, "aws:ecs/service:Service").inputs.capacityProviderStrategies).toEqual([
+      { capacityProvider: "FARGATE", weight: 50, base: 1 },
+      { capacityProvider: "FARGATE_SPOT", weight: 50 },
+    ]);
+    expect(at(one(r.resources, "aws:ecs/taskDefinition:TaskDefinition").inputs, "runtimePlatform", "cpuArchitecture")).toBe("ARM64");
   });
 
   it("refuses a CPU/memory pair Fargate does not offer, listing the valid memory", async () => {

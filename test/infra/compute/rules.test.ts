@@ -24,18 +24,18 @@ describe("ALB wiring", () => {
 
 describe("Fargate capacity strategy", () => {
   it("is all on-demand at 0% and all Spot at 100%", () => {
-    expect(fargateCapacityStrategy(0, "arm64")).toEqual([{ capacityProvider: "FARGATE", weight: 1 }]);
-    expect(fargateCapacityStrategy(100, "x86_64")).toEqual([{ capacityProvider: "FARGATE_SPOT", weight: 1 }]);
+    expect(fargateCapacityStrategy(0)).toEqual([{ capacityProvider: "FARGATE", weight: 1 }]);
+    expect(fargateCapacityStrategy(100)).toEqual([{ capacityProvider: "FARGATE_SPOT", weight: 1 }]);
   });
   it("keeps one on-demand task as a base in between", () => {
-    expect(fargateCapacityStrategy(25, "x86_64")).toEqual([
+    expect(fargateCapacityStrategy(25)).toEqual([
       { capacityProvider: "FARGATE", weight: 75, base: 1 },
       { capacityProvider: "FARGATE_SPOT", weight: 25 },
     ]);
   });
   it("refuses out-of-range shares", () => {
-    expect(() => fargateCapacityStrategy(101, "x86_64")).toThrow(/0 to 100/);
-    expect(() => fargateCapacityStrategy(12.5, "x86_64")).toThrow(/integer/);
+    expect(() => fargateCapacityStrategy(101)).toThrow(/0 to 100/);
+    expect(() => fargateCapacityStrategy(12.5)).toThrow(/integer/);
   });
 });
 

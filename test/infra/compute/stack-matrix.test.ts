@@ -210,8 +210,6 @@ describe.each(stackFiles())("stack %s", (stackFile) => {
       expect(at(td, "runtimePlatform", "cpuArchitecture")).toBe(arm ? "ARM64" : "X86_64");
       if (kind === "fargate") {
         expect(fargatePairProblem(Number(td.cpu), Number(td.memory))).toBeUndefined();
-        const spot = listAt(ofType(r(), "aws:ecs/service:Service")[0]?.inputs, "capacityProviderStrategies").some((s) => at(s, "capacityProvider") === "FARGATE_SPOT");
-        if (arm) expect(spot).toBe(false);
       }
     }
     if (kind === "ec2") {

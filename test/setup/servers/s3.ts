@@ -19,8 +19,9 @@ async function waitForHttp(url: string, deadline: number, exited: () => string |
   }
 }
 
-export async function startS3(): Promise<TestServer> {
-  const port = await freePort();
+/** `port`: a given one (a test that starts the server late, on a port a service already uses). */
+export async function startS3(port?: number): Promise<TestServer> {
+  port ??= await freePort();
   const python = process.env.PYTHON ?? "python3";
   const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
