@@ -151,20 +151,31 @@ describe("grpc.health.v1.Health", () => {
     }
   });
 
-  it("is NOT_SERVING for readiness but SERVING for liveness when the model is not loaded; inference is UNAVAILABLE", async () => {
-    const down = await startOipServer(pkg, { problem: "model not loaded: s3://bucket/x unreachable" });
-    const health = clientFor(down.grpcAddress, "health");
-    const inference = clientFor(down.grpcAddress, "inference");
+  it("keeps readiness like /readyz when the store is down (the example manifest serves defaults), liveness too; fails both when the model did not load", async () => {
+    const fast = goldenStore(pkg);
+    const down: FeatureStore = { ...fast, kind: "down", get: (q) => fast.get(q), ready: async () => false, close: async () => {} };
+    const metrics = new ServiceMetrics({ defaultMetrics: false });
+    const predictor = await Predictor.create(pkg, down, metrics, testConfig());
+    const storeDown = await startOipServer(pkg, { predictor, store: down });
+    const noModel = await startOipServer(pkg, { problem: "model not loaded: the model package could not be loaded" });
+    const clients = [storeDown, noModel].map((s) => ({ health: clientFor(s.grpcAddress, "health"), inference: clientFor(s.grpcAddress, "inference") }));
     try {
-      expect(await health.call("Check", { service: "" })).toEqual({ status: "NOT_SERVING" });
-      expect(await health.call("Check", { service: "liveness" })).toEqual({ status: "SERVING" });
-      expect(await inference.call("ServerReady")).toEqual({ ready: false });
-      const err = await failure(inference.call("ModelInfer", { model_name: "fraud", inputs: [fp32Input([Array(30).fill(0)])] }));
+      const [a, b] = clients;
+      expect(pkg.manifest.onStoreUnavailable).toBe("defaults");
+      expect(await a.health.call("Check", { service: "" })).toEqual({ status: "SERVING" });
+      expect(await a.health.call("Check", { service: "liveness" })).toEqual({ status: "SERVING" });
+      expect(await b.health.call("Check", { service: "" })).toEqual({ status: "NOT_SERVING" });
+      expect(await b.health.call("Check", { service: "liveness" })).toEqual({ status: "NOT_SERVING" });
+      expect(await b.inference.call("ServerReady")).toEqual({ ready: false });
+      const err = await failure(b.inference.call("ModelInfer", { model_name: "fraud", inputs: [fp32Input([Array(30).fill(0)])] }));
       expect(err.code).toBe(grpc.status.UNAVAILABLE);
     } finally {
-      health.close();
-      inference.close();
-      await down.close();
+      for (const c of clients) {
+        c.health.close();
+        c.inference.close();
+      }
+      await Promise.all([storeDown.close(), noModel.close()]);
+      await predictor.close();
     }
   });
 });

@@ -1,7 +1,8 @@
 // grpc.health.v1.Health with the HTTP checks' semantics, computed per call (not cached):
 //   ""                                       readiness, what an ALB gRPC health check asks (/readyz)
 //   "readiness", "inference.GRPCInferenceService"   readiness (/readyz)
-//   "liveness"                               liveness (/healthz): use it for a Kubernetes livenessProbe
+//   "liveness"                               liveness (/healthz): use it for a Kubernetes livenessProbe;
+//                                            a feature-store outage never fails it
 // While draining, every name answers NOT_SERVING so load balancers stop sending new calls.
 import type * as grpc from "@grpc/grpc-js";
 import { service as healthDefinition } from "grpc-health-check";
@@ -26,7 +27,8 @@ export interface HealthState {
 export function healthService(serving: Serving, state: HealthState): grpc.UntypedServiceImplementation {
   const statusOf = async (name: string): Promise<Status> => {
     if (READINESS.includes(name)) return !state.draining && (await notReadyReason(serving)) === undefined ? "SERVING" : "NOT_SERVING";
-    if (LIVENESS.includes(name)) return state.draining ? "NOT_SERVING" : "SERVING";
+    // As /healthz: alive once the model is loaded, failed when loading gave up.
+    if (LIVENESS.includes(name)) return !state.draining && serving.predictor ? "SERVING" : "NOT_SERVING";
     return "SERVICE_UNKNOWN";
   };
   const check: grpc.handleUnaryCall<{ service?: string }, { status: Status }> = (call, callback) => {
