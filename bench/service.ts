@@ -26,6 +26,7 @@ import { RedisStore } from "../service/src/features/redis";
 import { parseManifest } from "../service/src/model/manifest";
 import { GET_ONLINE_FEATURES_PATH } from "../service/src/routes/features";
 import { freePort, startRedis, stopProcess, type RedisServer } from "../test/setup/servers/redis";
+import { compareWithFeast } from "./feast-answers";
 
 const GOALS = {
   latencyEmbedded: 3,
@@ -47,6 +48,8 @@ const bodies = golden.cases.map((c) => JSON.stringify({ entity: c.entity, featur
 /** Feast's feature-server request for every online feature of the model, one entity per request. */
 const onlineFeatures = manifest.features.flatMap((f) => (f.source.kind === "online" ? [`${f.source.view}:${f.source.feature}`] : []));
 const featureBodies = golden.cases.map((c) => JSON.stringify({ features: onlineFeatures, entities: { user_id: [c.entity.user_id] } }));
+/** How the bench names each of those requests when it reports a difference. */
+const featureRequestLabels = golden.cases.map((c) => JSON.stringify(c.entity));
 const work = mkdtempSync(path.join(os.tmpdir(), "inference-blueprint-bench-"));
 
 interface Server {
@@ -389,30 +392,6 @@ function sameAnswer(a: string, b: string): boolean {
   );
 }
 
-/** Same features (Feast may order them differently), values within float32 rounding, same statuses. */
-function sameFeatures(a: string, b: string): boolean {
-  type Response = { metadata: { feature_names: string[] }; results: { values: unknown[]; statuses: string[] }[] };
-  const columns = (text: string) => {
-    const r = JSON.parse(text) as Response;
-    return new Map(r.metadata.feature_names.map((name, i) => [name, r.results[i]]));
-  };
-  const x = columns(a);
-  const y = columns(b);
-  const same = (u: unknown, v: unknown) => u === v || (typeof u === "number" && typeof v === "number" && Math.abs(u - v) <= 1e-6 * Math.max(1, Math.abs(u)));
-  return (
-    x.size === y.size &&
-    [...x].every(([name, column]) => {
-      const other = y.get(name);
-      return (
-        other !== undefined &&
-        JSON.stringify(column.statuses) === JSON.stringify(other.statuses) &&
-        column.values.length === other.values.length &&
-        column.values.every((v, i) => same(v, other.values[i]))
-      );
-    })
-  );
-}
-
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const pct = (share: number) => `${fmt(share * 100, 1)}%`;
 const verdict = (ok: boolean) => (ok ? "meets goal" : "MISSES goal");
@@ -527,8 +506,8 @@ function featureServerLoad(url: string, seconds: number): { one: Load; sixteen: 
 
 /**
  * Feast's own feature server (`feast serve`) on the same Redis, registered from the manifest and
- * never materialized: it reads the rows this project's materializer wrote. Its answers must match
- * the service's before it is timed.
+ * never materialized: it reads the rows this project's materializer wrote. Its answers are
+ * compared with the service's, feature by feature (feast-answers.ts), before it is timed.
  */
 async function measureFeastPeer(redisPort: number, service: { answers: string[]; one: Load; sixteen: Load }, seconds: number): Promise<void> {
   let python: string;
@@ -555,18 +534,10 @@ async function measureFeastPeer(redisPort: number, service: { answers: string[];
   try {
     const url = `${peer.base}${GET_ONLINE_FEATURES_PATH}`;
     const feast = await answers(url, featureBodies);
-    const differing = feast.flatMap((answer, i) => (sameFeatures(answer, service.answers[i]) ? [] : [i]));
     const { one, sixteen } = featureServerLoad(url, seconds);
     console.log(`peer: Feast's feature server (feast serve, one worker), same Redis, POST ${GET_ONLINE_FEATURES_PATH}, ${onlineFeatures.length} features of one entity`);
-    if (differing.length > 0) {
-      // Printed, not fatal: a compatibility finding to look into, not a reason to lose the figures.
-      const i = differing[0];
-      console.log(`  ANSWERS DIFFER for ${differing.length} of ${featureBodies.length} entities, e.g. ${featureBodies[i]}:`);
-      console.log(`    service ${service.answers[i].slice(0, 600)}`);
-      console.log(`    Feast   ${feast[i].slice(0, 600)}`);
-    } else {
-      console.log(`  same answers for all ${featureBodies.length} entities`);
-    }
+    // Printed, not fatal: a compatibility finding to look into, not a reason to lose the figures.
+    for (const line of compareWithFeast(featureRequestLabels, service.answers, feast)) console.log(`  ${line}`);
     for (const [label, s, f] of [["1 connection ", service.one, one], ["16 connections", service.sixteen, sixteen]] as const) {
       console.log(
         `  ${label}  service p50 ${fmt(s.p50)} µs  p99 ${fmt(s.p99)} µs  ${fmt(s.rps)} req/s  |  Feast p50 ${fmt(f.p50)} µs  p99 ${fmt(f.p99)} µs  ${fmt(f.rps)} req/s (errors ${f.errors})`,
