@@ -9,7 +9,11 @@
 //              at 1 and 16 connections, p50/p99/throughput side by side.
 // Latency and throughput are measured with wrk (Debian's, one thread: the cheapest load generator
 // here, so the floor is the server's, not the client's) and, beside it, with a Node http client
-// (latency) and autocannon (throughput). Goals are judged on the wrk figures.
+// (latency) and autocannon (throughput). Goals are judged on the wrk figures: hello-world and both
+// services stay up together and are measured in rounds, each round all three back to back, so a
+// ratio compares figures taken moments apart; the median and range over rounds are printed.
+// Servers under test run on their own core(s) (taskset), the clients and Redis on the last one.
+// The service runs as deployed: gRPC off unless a stack routes it (cold start measures both).
 // With Redis (a redis-server on a free loopback port, filled from the sample offline file by the
 // project's materializer) the peers run too, each in a venv under the OS temp dir made on first use.
 // `--embedded-only` skips Redis and the peers, `--no-peer` the peers, `--quick` shortens every run.
@@ -60,8 +64,26 @@ interface Server {
   stop(): Promise<void>;
 }
 
+/**
+ * Where processes run. On a small machine the load generator, Redis and the server under test
+ * would otherwise take turns on the same cores, and which process the scheduler favours moved the
+ * figures by ±30% from run to run. With taskset, every server under test (hello-world, the
+ * service, the Python peers) gets the first cores and everything else (this script, autocannon,
+ * wrk, redis-server) the last one, as the clients and Redis would be other machines in production.
+ */
+const placement = ((): { server: string; rest: string } | undefined => {
+  const n = os.availableParallelism();
+  if (n < 2 || spawnSync("sh", ["-c", "command -v taskset"]).status !== 0) return undefined;
+  return { server: n === 2 ? "0" : `0-${n - 2}`, rest: String(n - 1) };
+})();
+
+/** `command args`, on the server cores when pinned (taskset execs it: same pid). */
+function spawnServer(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return placement ? spawn("taskset", ["-c", placement.server, command, ...args], options) : spawn(command, args, options);
+}
+
 function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, args, {
+  const child = spawnServer(process.execPath, args, {
     cwd: root,
     env: { ...process.env, PORT: "0", [ENV.adminPort]: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,7 +114,10 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serv
 const EMBEDDED = { [ENV.featureStore]: "embedded" };
 // The deadline is raised so that a slow turn of this shared machine is measured, not answered
 // with defaults; the fallbacks counted below must stay 0 for a figure to be a Redis figure.
-const startService = (env: NodeJS.ProcessEnv) => startProcess([serverJs], { LOG_LEVEL: "info", [ENV.featureTimeoutMs]: "1000", ...env });
+// gRPC off, as a deployment runs unless its stack routes gRPC (`toEnvironment`); the cold start
+// is measured with it on as well.
+const startService = (env: NodeJS.ProcessEnv) =>
+  startProcess([serverJs], { LOG_LEVEL: "info", [ENV.featureTimeoutMs]: "1000", [ENV.grpcPort]: "off", ...env });
 const startHello = () => startProcess(["-r", "ts-node/register/transpile-only", path.join(__dirname, "hello-server.ts")]);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -291,27 +316,39 @@ function lambdaEntry(): string {
   return existsSync(esm) ? esm : path.join(dist, "lambda.js");
 }
 
-async function coldStart(runs: number): Promise<{ node: number; service: number; lambda: number; lambdaEntry: string }> {
+async function coldStart(runs: number): Promise<{ node: number; service: number; withGrpc: number; lambda: number; lambdaEntry: string }> {
   const nodeTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
     spawnSync(process.execPath, ["-e", "0"]);
     nodeTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  const serviceTimes: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  const firstPrediction = async (env: NodeJS.ProcessEnv) => {
     const t = process.hrtime.bigint();
-    const server = await startService(EMBEDDED);
+    const server = await startService(env);
     const status = await once(`${server.url}/v1/models/fraud:predict`, bodies[0]);
-    serviceTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
     await server.stop();
     if (status !== 200) throw new Error(`first prediction answered ${status}`);
+    return ms;
+  };
+  const serviceTimes: number[] = [];
+  const grpcTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    serviceTimes.push(await firstPrediction(EMBEDDED));
+    grpcTimes.push(await firstPrediction({ ...EMBEDDED, [ENV.grpcPort]: "0" }));
   }
   const entry = lambdaEntry();
   const lambdaTimes: number[] = [];
   const lambdaEnv = { ...EMBEDDED, AWS_LAMBDA_FUNCTION_NAME: "bench", LOG_LEVEL: "warn" };
   for (let i = 0; i < runs; i++) lambdaTimes.push(await timeUntil(["-e", LAMBDA_SCRIPT, entry, bodies[0]], lambdaEnv, /lambda status 200/));
-  return { node: median(nodeTimes), service: median(serviceTimes), lambda: median(lambdaTimes), lambdaEntry: path.relative(root, entry) };
+  return {
+    node: median(nodeTimes),
+    service: median(serviceTimes),
+    withGrpc: median(grpcTimes),
+    lambda: median(lambdaTimes),
+    lambdaEntry: path.relative(root, entry),
+  };
 }
 
 /** A redis-server on a free loopback port holding the sample offline file, as `npm run materialize` writes it. */
@@ -361,7 +398,7 @@ async function startPython(
   probe: (base: string) => { url: string; body: string },
 ): Promise<{ base: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(python, args(port), { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawnServer(python, args(port), { stdio: ["ignore", "ignore", "pipe"] });
   let output = "";
   child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const base = `http://127.0.0.1:${port}`;
@@ -396,77 +433,53 @@ const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const pct = (share: number) => `${fmt(share * 100, 1)}%`;
 const verdict = (ok: boolean) => (ok ? "meets goal" : "MISSES goal");
 
-interface Floor {
-  wrk: Load;
-  wrkLoad: Load;
-  node: Latency;
-  autocannon: { rps: number; errors: number };
+/** One target's figures from one round: latency at 1 connection, throughput at 32 (wrk). */
+interface Round {
+  lat: Load;
+  load: Load;
 }
 
-interface Measured {
-  golden: string[];
-  wrkLoad: Load;
-  autocannon: { rps: number; errors: number };
+interface Target {
+  title: string;
+  url: string;
+  /** Request bodies (POST), or none (GET). */
+  bodies: string[] | undefined;
 }
 
-/** Latency, throughput and warm RSS of one service process, printed beside the floor. */
-async function measureService(
-  title: string,
-  env: NodeJS.ProcessEnv,
-  floor: Floor,
-  goal: { latency: number; embedded?: Measured },
-  n: number,
-  seconds: number,
-  extra?: (service: Server) => Promise<void>,
-): Promise<Measured> {
-  const service = await startService(env);
-  const predictUrl = `${service.url}/v1/models/fraud:predict`;
-  try {
-    await waitReady(service.url);
-    const fallbacksAtStart = await storeFallbacks(service);
-    const golden = await answers(predictUrl, bodies);
-    const fallbacksBefore = await storeFallbacks(service);
-    if (fallbacksBefore !== fallbacksAtStart) {
-      throw new Error(`${fallbacksBefore! - fallbacksAtStart!} golden requests were answered with defaults: the store missed its deadline (machine too busy?)`);
-    }
-    const lat = wrk(predictUrl, bodies, 1, Math.max(2, seconds / 2));
-    const node = await nodeLatency(predictUrl, bodies, n);
-    const load = wrk(predictUrl, bodies, 32, seconds);
-    const ac = await autocannonLoad(predictUrl, bodies, seconds);
-    const fallbacksAfter = await storeFallbacks(service);
-    const rss = rssMb(service.child.pid!);
-    const ratio = lat.p50 / floor.wrk.p50;
-    const share = load.rps / floor.wrkLoad.rps;
-    console.log(title);
-    console.log(`  latency, 1 connection (µs)   wrk p50 ${fmt(lat.p50)}  p99 ${fmt(lat.p99)}   node client p50 ${fmt(node.p50)}  p99 ${fmt(node.p99)}`);
-    console.log(
-      `    ratio to the floor: wrk p50 ${fmt(ratio, 2)}×, p99 ${fmt(lat.p99 / floor.wrk.p99, 2)}×; node client p50 ${fmt(node.p50 / floor.node.p50, 2)}× ` +
-        `(goal wrk p50 ≤ ${goal.latency}×: ${verdict(ratio <= goal.latency)})`,
-    );
-    console.log(`  throughput, 32 connections   wrk ${fmt(load.rps)} req/s (errors ${load.errors})   autocannon ${fmt(ac.rps)} req/s (errors ${ac.errors})`);
-    console.log(`    share of the ceiling: wrk ${pct(share)}, autocannon ${pct(ac.rps / floor.autocannon.rps)}`);
-    if (goal.embedded) {
-      const ofEmbedded = load.rps / goal.embedded.wrkLoad.rps;
-      console.log(`    goal ≥ ${pct(GOALS.redisShareOfCeiling)} of the ceiling: ${verdict(share >= GOALS.redisShareOfCeiling)}`);
-      console.log(
-        `    share of the embedded store's throughput: wrk ${pct(ofEmbedded)}, autocannon ${pct(ac.rps / goal.embedded.autocannon.rps)} ` +
-          `(goal ≥ ${pct(GOALS.redisShareOfEmbedded)}: ${verdict(ofEmbedded >= GOALS.redisShareOfEmbedded)})`,
-      );
-    }
-    if (fallbacksBefore !== undefined && fallbacksAfter !== undefined) {
-      const fallbacks = fallbacksAfter - fallbacksBefore;
-      console.log(`  predictions served with defaults because the store missed its deadline: ${fallbacks}${fallbacks > 0 ? " (NOT a store figure)" : ""}`);
-    }
-    console.log(`  memory, warm RSS after the load: ${fmt(rss, 1)} MB (goal ≤ ${GOALS.rssMb} MB: ${verdict(rss <= GOALS.rssMb)})`);
-    if (extra) await extra(service);
-    return { golden, wrkLoad: load, autocannon: ac };
-  } finally {
-    await service.stop();
+/**
+ * Latency (wrk, 1 connection) and throughput (wrk, 32 connections) of every target in `rounds`
+ * rounds, each round measuring all targets back to back: a ratio is taken between figures
+ * measured moments apart, and the spread across rounds is printed beside the median.
+ */
+function measureRounds(targets: Target[], rounds: number, seconds: number): Round[][] {
+  for (const t of targets) wrk(t.url, t.bodies, 32, 2); // warm-up: JIT, pools, heap sizes
+  const out = targets.map((): Round[] => []);
+  for (let r = 0; r < rounds; r++) {
+    targets.forEach((t, i) => out[i].push({ lat: wrk(t.url, t.bodies, 1, Math.max(2, seconds / 2)), load: wrk(t.url, t.bodies, 32, seconds) }));
   }
+  return out;
+}
+
+/** The median and, over several rounds, the range: "263 (250–301)". */
+function spread(xs: number[], show: (x: number) => string = (x) => fmt(x)): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 1 ? show(s[0]) : `${show(median(s))} (${show(s[0])}–${show(s[s.length - 1])})`;
+}
+
+const perRound = (a: Round[], b: Round[], f: (x: Round, y: Round) => number) => a.map((x, i) => f(x, b[i]));
+
+function printTarget(title: string, rounds: Round[], node: Latency, ac: { rps: number; errors: number }): void {
+  const errors = rounds.reduce((n, r) => n + r.lat.errors + r.load.errors, 0);
+  console.log(title);
+  console.log(
+    `  latency, 1 connection (µs)   wrk p50 ${spread(rounds.map((r) => r.lat.p50))}  p99 ${spread(rounds.map((r) => r.lat.p99))}   ` +
+      `node client p50 ${fmt(node.p50)}  p99 ${fmt(node.p99)}`,
+  );
+  console.log(`  throughput, 32 connections   wrk ${spread(rounds.map((r) => r.load.rps))} req/s (errors ${errors})   autocannon ${fmt(ac.rps)} req/s (errors ${ac.errors})`);
 }
 
 /** The FastAPI peer on the same Redis: its answers must match the service's before it is timed. */
-async function measureFastApiPeer(redisPort: number, service: Measured, n: number, seconds: number): Promise<void> {
+async function measureFastApiPeer(redisPort: number, service: { golden: string[]; rps: number }, n: number, seconds: number): Promise<void> {
   let python: string;
   try {
     python = venvPython("peer", "requirements.txt");
@@ -489,11 +502,11 @@ async function measureFastApiPeer(redisPort: number, service: Measured, n: numbe
     const lat = wrk(predictUrl, bodies, 1, Math.max(2, seconds / 2));
     const node = await nodeLatency(predictUrl, bodies, Math.min(n, 2000));
     const load = wrk(predictUrl, bodies, 32, seconds);
-    const ratio = service.wrkLoad.rps / load.rps;
+    const ratio = service.rps / load.rps;
     console.log("peer: FastAPI + uvicorn + onnxruntime + redis-py, same Redis (same answers to the golden requests)");
     console.log(`  latency, 1 connection (µs)   wrk p50 ${fmt(lat.p50)}  p99 ${fmt(lat.p99)}   node client p50 ${fmt(node.p50)}  p99 ${fmt(node.p99)}`);
     console.log(`  throughput, 32 connections   wrk ${fmt(load.rps)} req/s  (errors ${load.errors})`);
-    console.log(`    service with Redis features ${fmt(ratio, 2)}× the peer's throughput (goal ≥ ${GOALS.peerThroughput}×: ${verdict(ratio >= GOALS.peerThroughput)})`);
+    console.log(`    service with Redis features (median of its rounds) ${fmt(ratio, 2)}× the peer's throughput (goal ≥ ${GOALS.peerThroughput}×: ${verdict(ratio >= GOALS.peerThroughput)})`);
   } finally {
     await peer.stop();
   }
@@ -555,57 +568,93 @@ async function main(): Promise<void> {
   const withPeer = withRedis && !process.argv.includes("--no-peer");
   const n = quick ? 2000 : 10_000;
   const seconds = quick ? 3 : 8;
-  const hello = await startHello();
-  let floor: Floor;
-  try {
-    const url = `${hello.url}/`;
-    const wrkLatency = wrk(url, undefined, 1, Math.max(2, seconds / 2));
-    const node = await nodeLatency(url, undefined, n);
-    const wrkLoad = wrk(url, undefined, 32, seconds);
-    const ac = await autocannonLoad(url, undefined, seconds);
-    floor = { wrk: wrkLatency, wrkLoad, node, autocannon: ac };
-    console.log(`floor: Fastify hello-world; wrk (1 thread) and a Node http client at 1 connection, wrk and autocannon at 32 connections for ${seconds} s`);
-    console.log(`  latency (µs)   wrk p50 ${fmt(wrkLatency.p50)}  p99 ${fmt(wrkLatency.p99)}   node client p50 ${fmt(node.p50)}  p99 ${fmt(node.p99)}`);
-    console.log(`  throughput     wrk ${fmt(wrkLoad.rps)} req/s (errors ${wrkLoad.errors})   autocannon ${fmt(ac.rps)} req/s (errors ${ac.errors})`);
-  } finally {
-    await hello.stop();
+  if (placement) {
+    // Children (wrk, redis-server) inherit this script's core.
+    spawnSync("taskset", ["-pc", placement.rest, String(process.pid)]);
+    console.log(`placement (taskset): servers under test on core ${placement.server}; this script, autocannon, wrk and redis-server on core ${placement.rest}`);
+  } else {
+    console.log("placement: not pinned (taskset missing or one core): load generator, Redis and server share the cores");
   }
-  const embedded = await measureService("predict, embedded store", EMBEDDED, floor, { latency: GOALS.latencyEmbedded }, n, seconds);
-  if (withRedis) {
-    const redis = await redisWithFeatures();
-    try {
-      console.log(`redis-server on 127.0.0.1:${redis.server.port}, ${redis.summary}`);
-      let features: { answers: string[]; one: Load; sixteen: Load } | undefined;
-      const fromRedis = await measureService(
-        "predict, Redis features",
-        redis.env,
-        floor,
-        { latency: GOALS.latencyRedis, embedded },
-        n,
-        seconds,
-        withPeer
-          ? async (service) => {
-              const url = `${service.adminUrl ?? service.url}${GET_ONLINE_FEATURES_PATH}`;
-              features = { answers: await answers(url, featureBodies), ...featureServerLoad(url, seconds) };
-            }
-          : undefined,
-      );
-      const differing = fromRedis.golden.filter((answer, i) => answer !== embedded.golden[i]).length;
+  const rounds = quick ? 1 : 3;
+  const hello = await startHello();
+  const embedded = await startService(EMBEDDED);
+  const redis = withRedis ? await redisWithFeatures() : undefined;
+  const fromRedis = redis ? await startService(redis.env) : undefined;
+  try {
+    if (redis) console.log(`redis-server on 127.0.0.1:${redis.server.port}, ${redis.summary}`);
+    const services = [embedded, ...(fromRedis ? [fromRedis] : [])];
+    await Promise.all(services.map((s) => waitReady(s.url)));
+    const predictUrl = (s: Server) => `${s.url}/v1/models/fraud:predict`;
+    const golden = await Promise.all(services.map((s) => answers(predictUrl(s), bodies)));
+    if (golden[1]) {
+      const differing = golden[1].filter((answer, i) => answer !== golden[0][i]).length;
       if (differing > 0) throw new Error(`${differing} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store`);
-      console.log(`  the ${bodies.length} golden requests get the same answers from both stores`);
-      if (withPeer) {
-        await measureFastApiPeer(redis.server.port, fromRedis, n, seconds);
-        await measureFeastPeer(redis.server.port, features!, seconds);
-      }
-    } finally {
-      await redis.server.stop();
     }
+    const fallbacksBefore = await Promise.all(services.map(storeFallbacks));
+    const targets: Target[] = [
+      { title: "floor: Fastify hello-world", url: `${hello.url}/`, bodies: undefined },
+      { title: "predict, embedded store", url: predictUrl(embedded), bodies },
+      ...(fromRedis ? [{ title: "predict, Redis features", url: predictUrl(fromRedis), bodies }] : []),
+    ];
+    const measured = measureRounds(targets, rounds, seconds);
+    // A Node client (latency) and autocannon (throughput) once per target, beside wrk's figures.
+    const node: Latency[] = [];
+    const ac: { rps: number; errors: number }[] = [];
+    for (const t of targets) {
+      node.push(await nodeLatency(t.url, t.bodies, n));
+      ac.push(await autocannonLoad(t.url, t.bodies, seconds));
+    }
+    const fallbacksAfter = await Promise.all(services.map(storeFallbacks));
+    const rss = services.map((s) => rssMb(s.child.pid!));
+    console.log(
+      `wrk (1 thread): ${rounds} round${rounds > 1 ? "s" : ""}, each measuring every target back to back (1 connection for ` +
+        `${Math.max(2, seconds / 2)} s, 32 for ${seconds} s); figures are the median (range) over rounds, ratios taken within a round`,
+    );
+    const [floor] = measured;
+    printTarget(targets[0].title, floor, node[0], ac[0]);
+    const goals = [GOALS.latencyEmbedded, GOALS.latencyRedis];
+    services.forEach((_, i) => {
+      const own = measured[i + 1];
+      printTarget(targets[i + 1].title, own, node[i + 1], ac[i + 1]);
+      const latency = perRound(own, floor, (x, y) => x.lat.p50 / y.lat.p50);
+      console.log(
+        `    wrk p50 vs the floor: ${spread(latency, (x) => `${fmt(x, 2)}×`)}; node client p50 ${fmt(node[i + 1].p50 / node[0].p50, 2)}× ` +
+          `(goal wrk p50 ≤ ${goals[i]}×: ${verdict(median(latency) <= goals[i])})`,
+      );
+      const share = perRound(own, floor, (x, y) => x.load.rps / y.load.rps);
+      console.log(`    share of the ceiling: wrk ${spread(share, pct)}, autocannon ${pct(ac[i + 1].rps / ac[0].rps)}`);
+      if (i === 1) {
+        const ofEmbedded = perRound(own, measured[1], (x, y) => x.load.rps / y.load.rps);
+        console.log(`    goal ≥ ${pct(GOALS.redisShareOfCeiling)} of the ceiling: ${verdict(median(share) >= GOALS.redisShareOfCeiling)}`);
+        console.log(
+          `    share of the embedded store's throughput: wrk ${spread(ofEmbedded, pct)}, autocannon ${pct(ac[2].rps / ac[1].rps)} ` +
+            `(goal ≥ ${pct(GOALS.redisShareOfEmbedded)}: ${verdict(median(ofEmbedded) >= GOALS.redisShareOfEmbedded)})`,
+        );
+      }
+      const before = fallbacksBefore[i];
+      const after = fallbacksAfter[i];
+      if (before !== undefined && after !== undefined) {
+        console.log(`  predictions served with defaults because the store missed its deadline: ${after - before}${after > before ? " (NOT a store figure)" : ""}`);
+      }
+      console.log(`  memory, warm RSS after the load: ${fmt(rss[i], 1)} MB (goal ≤ ${GOALS.rssMb} MB: ${verdict(rss[i] <= GOALS.rssMb)})`);
+    });
+    if (golden[1]) console.log(`the ${bodies.length} golden requests get the same answers from both stores`);
+    if (withPeer && redis && fromRedis) {
+      const url = `${fromRedis.adminUrl ?? fromRedis.url}${GET_ONLINE_FEATURES_PATH}`;
+      const features = { answers: await answers(url, featureBodies), ...featureServerLoad(url, seconds) };
+      await measureFastApiPeer(redis.server.port, { golden: golden[1], rps: median(measured[2].map((r) => r.load.rps)) }, n, seconds);
+      await measureFeastPeer(redis.server.port, features, seconds);
+    }
+  } finally {
+    await Promise.all([hello.stop(), embedded.stop(), fromRedis?.stop()]);
+    await redis?.server.stop();
   }
   const cold = await coldStart(quick ? 3 : 5);
   agent.destroy();
   console.log(`cold start, median of runs (ms)`);
   console.log(`  node -e 0                                         ${fmt(cold.node)}`);
   console.log(`  server: spawn → first prediction                  ${fmt(cold.service)}   ratio ${fmt(cold.service / cold.node, 2)}× (goal ≤ ${GOALS.coldStart}×: ${verdict(cold.service / cold.node <= GOALS.coldStart)})`);
+  console.log(`  the same with gRPC served (GRPC_PORT set)          ${fmt(cold.withGrpc)}   ratio ${fmt(cold.withGrpc / cold.node, 2)}×`);
   console.log(`  Lambda entry (${cold.lambdaEntry}): spawn → init → first event ${fmt(cold.lambda)}   ratio ${fmt(cold.lambda / cold.node, 2)}× (goal ≤ ${GOALS.coldStart}×: ${verdict(cold.lambda / cold.node <= GOALS.coldStart)})`);
 }
 

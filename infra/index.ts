@@ -114,6 +114,7 @@ const environment = pulumi
       awsRegion: region,
       feastProject: manifest.project,
       apiKeysSecretArn,
+      grpc: config.grpc.enabled,
     };
     if (config.featureStore === "redis" && redisHost) {
       settings.redis = { host: redisHost, port: featureStores.redisPort ?? 6379, tls: true, authSecretArn: redisSecretArn };

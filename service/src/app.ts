@@ -5,6 +5,8 @@
 // never forwarded). The admin surface is a superset, so its OpenAPI document lists every route.
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
+import ValidatorSelector from "@fastify/ajv-compiler";
+import SerializerSelector from "@fastify/fast-json-stringify-compiler";
 import { apiKeySource, installApiKeyAuth, type ApiKeySource } from "./auth";
 import type { ServiceConfig } from "./config";
 import { capConnections, connectionOptions, type ConnectionSettings } from "./connections";
@@ -34,6 +36,11 @@ export interface AppDeps {
   surface?: Surface;
 }
 
+// One validator and one serializer compiler for every app in the process: the public and admin
+// listeners register the same route schemas (the same objects), so the second app reuses what
+// the first compiled instead of compiling it again at start-up.
+const compilersFactory = { buildValidator: ValidatorSelector(), buildSerializer: SerializerSelector() };
+
 export async function buildApp({ config, serving, metrics, logger, apiKeys, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger ?? createLogger(config.logLevel),
@@ -43,6 +50,7 @@ export async function buildApp({ config, serving, metrics, logger, apiKeys, surf
     ...errorShapeOptions,
     // After errorShapeOptions: its timeout answer names the configured limits.
     ...connectionOptions(config),
+    schemaController: { compilersFactory },
     ajv: {
       // Strict: no silent type coercion, no silently dropped unknown fields.
       customOptions: {

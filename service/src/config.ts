@@ -431,6 +431,11 @@ export interface DeploymentSettings {
   modelCacheDir?: string;
   /** Turns API-key auth on: the Secrets Manager secret holding the keys (JSON object id → key). */
   apiKeysSecretArn?: string;
+  /**
+   * Serve OIP v2 gRPC on GRPC_PORT (the load balancer routes it). Off by default: a listener no
+   * one can reach would still cost its modules' start-up time and memory.
+   */
+  grpc?: boolean;
 }
 
 /**
@@ -452,6 +457,7 @@ export function toEnvironment(s: DeploymentSettings): Record<string, string> {
   set(ENV.featureTimeoutMs, s.featureTimeoutMs);
   set(ENV.modelCacheDir, s.modelCacheDir);
   set(ENV.apiKeysSecretArn, s.apiKeysSecretArn);
+  set(ENV.grpcPort, s.grpc ? GRPC_PORT : "off");
   if (s.redis) {
     set(ENV.redisHost, s.redis.host);
     set(ENV.redisPort, s.redis.port);

@@ -1,6 +1,6 @@
 // The configuration contract: parsing with clear errors, and the environment a deployment
 // builds (`toEnvironment`) reading back as the same settings.
-import { ConfigError, DEFAULTS, ENV, loadConfig, toEnvironment } from "../../service/src/config";
+import { ConfigError, DEFAULTS, ENV, GRPC_PORT, loadConfig, toEnvironment } from "../../service/src/config";
 
 describe("loadConfig", () => {
   it("runs on its embedded defaults with an empty environment", () => {
@@ -80,5 +80,12 @@ describe("toEnvironment", () => {
       apiKeysSecretArn: settings.apiKeysSecretArn,
       redis: { host: settings.redis.host, port: 6379, tls: true, authSecretArn: settings.redis.authSecretArn },
     });
+  });
+
+  it("serves gRPC only when the deployment routes it: no listener (nor its start-up cost) otherwise", () => {
+    const base = { modelUri: "s3://models-bucket/models/fraud/1/", featureStore: "embedded" as const };
+    expect(loadConfig(toEnvironment(base)).grpcPort).toBeUndefined();
+    expect(loadConfig(toEnvironment({ ...base, grpc: false })).grpcPort).toBeUndefined();
+    expect(loadConfig(toEnvironment({ ...base, grpc: true })).grpcPort).toBe(GRPC_PORT);
   });
 });

@@ -106,6 +106,17 @@ function instanceParts(manifest: Manifest | undefined): InstanceParts {
  * Kept as one object (not anyOf) so a validation error names the exact field.
  */
 export function predictBodySchema(manifest: Manifest | undefined): TSchema {
+  // One object per manifest: the public and admin listeners then share one compiled validator.
+  const key = manifest ?? NO_MANIFEST;
+  let schema = predictBodySchemas.get(key);
+  if (!schema) predictBodySchemas.set(key, (schema = buildPredictBodySchema(manifest)));
+  return schema;
+}
+
+const NO_MANIFEST = {};
+const predictBodySchemas = new WeakMap<object, TSchema>();
+
+function buildPredictBodySchema(manifest: Manifest | undefined): TSchema {
   const parts = instanceParts(manifest);
   const instance = Type.Object(
     { entity: parts.entity, features: parts.featuresRequired ? parts.features : Type.Optional(parts.features) },
