@@ -149,7 +149,7 @@ function readAdminPrincipalArns(k: Fields, fallback: string[]): string[] {
 export function readEks(f: Fields, d: EksSizing, architecture: Architecture | undefined): EksSizing {
   const k = f.object("eks", Object.keys(d));
   const out: EksSizing = {
-    kubernetesVersion: k.string("kubernetesVersion", d.kubernetesVersion, /^1\.\d+$/, "a Kubernetes minor version like 1.33"),
+    kubernetesVersion: k.string("kubernetesVersion", d.kubernetesVersion, /^1\.\d+$/, "a Kubernetes minor version like 1.35"),
     instanceTypes: k.stringList("instanceTypes", d.instanceTypes, INSTANCE_TYPE, "an EC2 instance type like t4g.medium"),
     minNodes: k.number("minNodes", d.minNodes, 0, 450),
     maxNodes: k.number("maxNodes", d.maxNodes, 1, 450),

@@ -114,7 +114,7 @@ export const DEFAULTS: BlueprintConfig = {
   fargate: { cpu: 256, memoryMb: 512, spotPercent: 0, scaling: scaling(1, 4) },
   ec2: { instanceType: "t4g.small", minInstances: 1, maxInstances: 3, cpu: 256, memoryMb: 256, scaling: scaling(1, 4) },
   eks: {
-    kubernetesVersion: "1.33",
+    kubernetesVersion: "1.35",
     instanceTypes: ["t4g.medium"],
     minNodes: 1,
     maxNodes: 3,
