@@ -98,11 +98,13 @@ export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics
  * it so the first invoke does not pay the connection set-up. Resolves whether it answered.
  */
 export async function storeAnswers(store: FeatureStore, deadline: number): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
+  // A client connects within milliseconds: check again soon (10 ms, doubling to 1 s), not after a
+  // model-loading backoff, and once more at the deadline.
+  for (let wait = 10; ; wait = Math.min(wait * 2, 1000)) {
     if (await store.ready()) return true;
-    const wait = backoffMs(attempt);
-    if (Date.now() + wait >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));
   }
 }
 

@@ -6,7 +6,7 @@ import { FeatureStoreUnavailableError, type FeatureStore } from "../../service/s
 import { ServiceMetrics } from "../../service/src/metrics";
 import type { ModelPackage } from "../../service/src/model/package";
 import { Predictor } from "../../service/src/predictor";
-import { backoffMs, loadServing, MODEL_NOT_LOADED } from "../../service/src/serving";
+import { backoffMs, loadServing, MODEL_NOT_LOADED, storeAnswers } from "../../service/src/serving";
 import { examplePackage, goldenStore, testConfig } from "./fixtures";
 
 process.env.AWS_ACCESS_KEY_ID ??= "test";
@@ -65,6 +65,36 @@ describe("a feature-store outage", () => {
     up = true;
     expect((await app.inject(READY_PATH)).statusCode).toBe(200);
     await close();
+  });
+});
+
+describe("waiting for the store (Lambda's Init)", () => {
+  afterEach(() => jest.useRealTimers());
+  const storeReady = (ready: () => Promise<boolean>): FeatureStore => ({ kind: "connecting", get: async () => [], ready, close: async () => {} });
+
+  // A client connects within milliseconds of its creation: Init must end then, not a whole
+  // model-loading backoff (125-250 ms) later.
+  it("sees a store that answers 30 ms after the first check within 60 ms", async () => {
+    jest.useFakeTimers();
+    const readyAt = Date.now() + 30;
+    const store = storeReady(async () => Date.now() >= readyAt);
+    let answered: boolean | undefined;
+    void storeAnswers(store, Date.now() + 60_000).then((ok) => (answered = ok));
+    await jest.advanceTimersByTimeAsync(60);
+    expect(answered).toBe(true);
+  });
+
+  it("keeps checking until the deadline, then says the store does not answer", async () => {
+    jest.useFakeTimers();
+    let checks = 0;
+    const store = storeReady(async () => (checks++, false));
+    let answered: boolean | undefined;
+    void storeAnswers(store, Date.now() + 10_000).then((ok) => (answered = ok));
+    await jest.advanceTimersByTimeAsync(9_000);
+    expect(answered).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(answered).toBe(false);
+    expect(checks).toBeGreaterThan(5);
   });
 });
 
