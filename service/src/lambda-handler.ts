@@ -24,18 +24,42 @@ export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<La
  * A store that still does not answer is not fatal: requests then fail or take the manifest's
  * defaults, as on the other targets.
  */
-export async function createLambdaHandler(config: ServiceConfig): Promise<LambdaHandler> {
+export async function createLambdaHandler(config: ServiceConfig, options: { storeWaitUntil?: number } = {}): Promise<LambdaHandler> {
   const metrics = new ServiceMetrics({ defaultMetrics: false });
   const logger = createLogger(config.logLevel);
   const serving = await loadServing(config, metrics, logger);
   if (!serving.predictor) throw new Error(serving.detail ?? "model not loaded");
-  if (serving.store && !(await storeAnswers(serving.store, Date.now() + config.modelLoadTimeoutMs))) {
+  const storeWaitUntil =
+    options.storeWaitUntil ??
+    storeWaitDeadline({
+      now: Date.now(),
+      processStart: performance.timeOrigin,
+      modelLoadTimeoutMs: config.modelLoadTimeoutMs,
+      initializationType: process.env.AWS_LAMBDA_INITIALIZATION_TYPE,
+    });
+  if (serving.store && !(await storeAnswers(serving.store, storeWaitUntil))) {
     logger.warn(`the ${serving.store.kind} feature store does not answer yet; Init ends without it`);
   }
   // Lambda serves only the public surface: no metrics, OpenAPI or feature server to anonymous callers.
   const app = await buildApp({ config, serving, metrics, logger, surface: "public" });
   const proxy = awsLambdaFastify<LambdaEvent>(app, { decorateRequest: false });
   return (event, context) => proxy(event, context);
+}
+
+/** An on-demand Init that has not finished after this long is stopped (and retried within the first invoke). */
+export const LAMBDA_INIT_LIMIT_MS = 10_000;
+
+/**
+ * Until when Init waits for the feature store. On demand, Lambda stops an Init at 10 s and runs
+ * it again inside the first invoke, so waiting out the whole model-loading budget (60 s) for a
+ * store that does not answer would fail every invoke instead of serving the manifest's defaults:
+ * the wait ends a second before the limit (counted from the process start). Provisioned
+ * concurrency and SnapStart initialize ahead of traffic with a longer limit: the budget applies.
+ */
+export function storeWaitDeadline(p: { now: number; processStart: number; modelLoadTimeoutMs: number; initializationType: string | undefined }): number {
+  const budget = p.now + p.modelLoadTimeoutMs;
+  const onDemand = p.initializationType === undefined || p.initializationType === "on-demand";
+  return onDemand ? Math.min(budget, p.processStart + LAMBDA_INIT_LIMIT_MS - 1_000) : budget;
 }
 
 /** The Init of one execution environment, from its environment variables. */

@@ -4,7 +4,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
-import { createLambdaHandler, type LambdaEvent } from "../../service/src/lambda-handler";
+import { createLambdaHandler, storeWaitDeadline, type LambdaEvent } from "../../service/src/lambda-handler";
+import { freePort } from "../setup/servers/redis";
 import { golden, testConfig } from "./fixtures";
 
 const known = golden.cases.find((c) => Object.keys(c.online).length > 0)!;
@@ -79,6 +80,30 @@ describe("Lambda handler", () => {
 
   it("fails its init when the model cannot be loaded, instead of answering 503 afterwards", async () => {
     await expect(createLambdaHandler(testConfig({ modelUri: "file:///nonexistent/model/" }))).rejects.toThrow(/nonexistent\/model\/manifest.json/);
+  });
+});
+
+describe("Lambda Init and a feature store that does not answer", () => {
+  it("stops waiting for the store before Lambda's 10 s Init limit on demand, not after the 60 s model-loading budget", () => {
+    const start = 1_000_000;
+    expect(storeWaitDeadline({ now: start + 800, processStart: start, modelLoadTimeoutMs: 60_000, initializationType: "on-demand" })).toBe(start + 9_000);
+    expect(storeWaitDeadline({ now: start + 800, processStart: start, modelLoadTimeoutMs: 60_000, initializationType: undefined })).toBe(start + 9_000);
+    expect(storeWaitDeadline({ now: start + 800, processStart: start, modelLoadTimeoutMs: 5_000, initializationType: "on-demand" })).toBe(start + 5_800);
+    // Provisioned concurrency and SnapStart get a longer Init: the model-loading budget applies.
+    expect(storeWaitDeadline({ now: start + 800, processStart: start, modelLoadTimeoutMs: 60_000, initializationType: "provisioned-concurrency" })).toBe(
+      start + 60_800,
+    );
+  });
+
+  it("ends Init without the store and answers with the manifest's defaults", async () => {
+    const closed = await freePort(); // nothing listens there
+    const config = testConfig({ featureStore: "redis", redis: { ...testConfig().redis, host: "127.0.0.1", port: closed, connectTimeoutMs: 200 } });
+    const started = Date.now();
+    const handler = await createLambdaHandler(config, { storeWaitUntil: Date.now() + 300 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const res = await handler(albEvent(payload), context);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).defaulted.length).toBeGreaterThan(0);
   });
 });
 
