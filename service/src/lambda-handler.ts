@@ -11,11 +11,13 @@ import { buildApp } from "./app";
 import { loadConfig, type ServiceConfig } from "./config";
 import { createLogger } from "./log";
 import { ServiceMetrics } from "./metrics";
-import { loadServing, storeAnswers } from "./serving";
+import { closeServing, loadServing, storeAnswers } from "./serving";
 
 /** ALB target group events, API Gateway HTTP API (v2) and REST API (v1) events. */
 export type LambdaEvent = ALBEvent | APIGatewayProxyEventV2 | APIGatewayProxyEvent;
 export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<LambdaResponse>;
+/** The handler, and what releases its model session and store client (tests; Lambda just freezes). */
+export type ClosableLambdaHandler = LambdaHandler & { close(): Promise<void> };
 
 /**
  * Loads the model (retrying transient failures within MODEL_LOAD_TIMEOUT_MS) and waits for the
@@ -24,7 +26,7 @@ export type LambdaHandler = (event: LambdaEvent, context: Context) => Promise<La
  * A store that still does not answer is not fatal: requests then fail or take the manifest's
  * defaults, as on the other targets.
  */
-export async function createLambdaHandler(config: ServiceConfig, options: { storeWaitUntil?: number } = {}): Promise<LambdaHandler> {
+export async function createLambdaHandler(config: ServiceConfig, options: { storeWaitUntil?: number } = {}): Promise<ClosableLambdaHandler> {
   const metrics = new ServiceMetrics({ defaultMetrics: false });
   const logger = createLogger(config.logLevel);
   const serving = await loadServing(config, metrics, logger);
@@ -43,7 +45,13 @@ export async function createLambdaHandler(config: ServiceConfig, options: { stor
   // Lambda serves only the public surface: no metrics, OpenAPI or feature server to anonymous callers.
   const app = await buildApp({ config, serving, metrics, logger, surface: "public" });
   const proxy = awsLambdaFastify<LambdaEvent>(app, { decorateRequest: false });
-  return (event, context) => proxy(event, context);
+  const handler: LambdaHandler = (event, context) => proxy(event, context);
+  return Object.assign(handler, {
+    close: async () => {
+      await app.close();
+      await closeServing(serving);
+    },
+  });
 }
 
 /** An on-demand Init that has not finished after this long is stopped (and retried within the first invoke). */
