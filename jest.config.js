@@ -17,9 +17,6 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(.+/)?(uuid/dist-node|cookie/dist|hyparquet/src)/)"],
   reporters: ["default", "<rootDir>/test/setup/summary-reporter.js"],
   testTimeout: 60_000,
-  // After a full run (not a focused one) the main process was left holding two loopback listeners
-  // nobody here opens on purpose, and jest waited on them forever: a CI run must end. Not found yet.
-  forceExit: true,
   // Test servers (Redis, Cassandra, S3) are shared by the files of one run.
   globalSetup: "<rootDir>/test/setup/global-setup.ts",
   globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
