@@ -23,7 +23,10 @@ export interface SessionOptions {
 interface Pending {
   rows: Float32Array;
   count: number;
-  resolve: (probabilities: Float32Array) => void;
+  /** Wants every output (Open Inference Protocol), not only the probabilities. */
+  allOutputs: boolean;
+  /** Called with the batch's outputs and where this caller's rows start in them. */
+  resolve: (outputs: ModelOutputs, firstRow: number) => void;
   reject: (err: unknown) => void;
 }
 
@@ -65,8 +68,29 @@ export class ModelSession {
 
   /** Class probabilities for `count` encoded rows, through the micro-batcher. */
   predict(rows: Float32Array, count: number): Promise<Float32Array> {
+    const classes = this.manifest.postprocess.labels.length;
+    const name = this.manifest.postprocess.probabilities;
+    return this.enqueue(rows, count, false, (outputs, first) => (outputs[name].data as Float32Array).subarray(first * classes, (first + count) * classes));
+  }
+
+  /**
+   * Every output for `count` encoded rows (the model's own input tensor, as the Open Inference
+   * Protocol sends it), through the micro-batcher: each output is cut back to this caller's rows.
+   */
+  infer(rows: Float32Array, count: number): Promise<ModelOutputs> {
+    return this.enqueue(rows, count, true, (outputs, first) => {
+      const own: ModelOutputs = {};
+      for (const [name, { dims, data }] of Object.entries(outputs)) {
+        const perRow = data.length / dims[0];
+        own[name] = { dims: [count, ...dims.slice(1)], data: data.subarray(first * perRow, (first + count) * perRow) };
+      }
+      return own;
+    });
+  }
+
+  private enqueue<T>(rows: Float32Array, count: number, allOutputs: boolean, take: (outputs: ModelOutputs, firstRow: number) => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, count, resolve, reject });
+      this.queue.push({ rows, count, allOutputs, resolve: (outputs, first) => resolve(take(outputs, first)), reject });
       this.queuedRows += count;
       this.schedule();
     });
@@ -141,12 +165,19 @@ export class ModelSession {
     }
     try {
       const feeds = { [this.manifest.input.name]: new ort.Tensor("float32", input, [total, this.width]) };
-      const out = await this.session.run(feeds, [this.manifest.postprocess.probabilities]);
-      const probs = out[this.manifest.postprocess.probabilities].data as Float32Array;
-      const classes = this.manifest.postprocess.labels.length;
+      // Only the probabilities unless a caller wants every output: fewer outputs, less to copy.
+      const out = batch.some((p) => p.allOutputs)
+        ? await this.session.run(feeds)
+        : await this.session.run(feeds, [this.manifest.postprocess.probabilities]);
+      const outputs: ModelOutputs = {};
+      for (const [name, tensor] of Object.entries(out)) {
+        // A batched output has one leading entry per row; one that does not cannot be shared out.
+        if (tensor.dims[0] !== total && batch.length > 1) throw new Error(`output "${name}" has dims [${tensor.dims.join(",")}], not one row per input row`);
+        outputs[name] = { dims: tensor.dims, data: tensor.data as TensorData };
+      }
       let row = 0;
       for (const p of batch) {
-        p.resolve(probs.subarray(row * classes, (row + p.count) * classes));
+        p.resolve(outputs, row);
         row += p.count;
       }
     } catch (err) {
