@@ -17,6 +17,7 @@ import type { Context } from "aws-lambda";
 import type * as ConfigModule from "../service/src/config";
 import type * as LambdaModule from "../service/src/lambda-handler";
 import type * as ServerModule from "../service/src/server";
+import { albEvent } from "../test/service/lambda-events";
 import { isLoopback, predictRequests, readManifest, type PredictRequest } from "./loadtest-requests";
 
 const MAX_DURATION_S = 120;
@@ -89,17 +90,7 @@ function requireDist<T>(module: string): T {
   return require(file) as T;
 }
 
-function albEvent(req: PredictRequest) {
-  return {
-    requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/loadtest/0" } },
-    httpMethod: req.method,
-    path: req.path,
-    queryStringParameters: {},
-    headers: req.headers,
-    body: req.body,
-    isBase64Encoded: false,
-  };
-}
+const albEventOf = (req: PredictRequest) => albEvent(req.body, { method: req.method, path: req.path, headers: req.headers });
 
 /** Cold init of the Lambda entry in this process: module load, handler creation, first event. */
 export async function measureColdStart(
@@ -113,10 +104,10 @@ export async function measureColdStart(
   const handler = await lambda.createLambdaHandler(config);
   const t2 = performance.now();
   const context = { awsRequestId: "loadtest", functionName: "loadtest", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-  const first = await handler(albEvent(requests[0] as PredictRequest) as never, context);
+  const first = await handler(albEventOf(requests[0] as PredictRequest), context);
   const t3 = performance.now();
   if (first.statusCode !== 200) throw new Error(`Lambda entry answered ${first.statusCode} to the first event: ${first.body}`);
-  for (let i = 1; i <= LAMBDA_WARM_EVENTS; i++) await handler(albEvent(requests[i % requests.length] as PredictRequest) as never, context);
+  for (let i = 1; i <= LAMBDA_WARM_EVENTS; i++) await handler(albEventOf(requests[i % requests.length] as PredictRequest), context);
   const t4 = performance.now();
   await handler.close(); // its store client would otherwise keep the process alive
   return { moduleLoadMs: t1 - t0, initMs: t2 - t1, firstEventMs: t3 - t2, totalMs: t3 - t0, warmEventMs: (t4 - t3) / LAMBDA_WARM_EVENTS, warmEvents: LAMBDA_WARM_EVENTS };

@@ -29,6 +29,7 @@ import { formatSummary, materialize } from "../service/src/features/materialize"
 import { RedisStore } from "../service/src/features/redis";
 import { parseManifest } from "../service/src/model/manifest";
 import { GET_ONLINE_FEATURES_PATH } from "../service/src/routes/features";
+import { albEvent } from "../test/service/lambda-events";
 import { freePort, startRedis, stopProcess, type RedisServer } from "../test/setup/servers/redis";
 import { compareWithFeast } from "./feast-answers";
 
@@ -298,13 +299,11 @@ function timeUntil(args: string[], env: NodeJS.ProcessEnv, done: RegExp): Promis
 
 /** The Lambda entry as the runtime uses it: imported (init), then one ALB event; prints the status. */
 const LAMBDA_SCRIPT = `
-const [entry, body] = process.argv.slice(1);
+const [entry, event] = process.argv.slice(1);
 const url = require("node:url").pathToFileURL(entry).href;
 import(url).then(async (mod) => {
-  const event = { httpMethod: "POST", path: "/v1/models/fraud:predict", headers: { "content-type": "application/json" },
-    queryStringParameters: {}, body, isBase64Encoded: false, requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench/0" } } };
   const handler = mod.handler ?? mod.default.handler;
-  const res = await handler(event, { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
+  const res = await handler(JSON.parse(event), { awsRequestId: "bench", getRemainingTimeInMillis: () => 30000 });
   console.log("lambda status " + res.statusCode);
   process.exit(0);
 });
@@ -346,7 +345,7 @@ async function coldStart(runs: number, redisEnv: NodeJS.ProcessEnv | undefined):
   };
   const entry = lambdaEntry();
   const lambda = (env: NodeJS.ProcessEnv) =>
-    timeUntil(["-e", LAMBDA_SCRIPT, entry, bodies[0]], { ...env, AWS_LAMBDA_FUNCTION_NAME: "bench", LOG_LEVEL: "warn" }, /lambda status 200/);
+    timeUntil(["-e", LAMBDA_SCRIPT, entry, JSON.stringify(albEvent(bodies[0]))], { ...env, AWS_LAMBDA_FUNCTION_NAME: "bench", LOG_LEVEL: "warn" }, /lambda status 200/);
   const name = path.relative(root, entry);
   const cases: { label: string; goal: boolean; run: () => Promise<number> }[] = [
     { label: "server, embedded store", goal: true, run: () => server(EMBEDDED) },

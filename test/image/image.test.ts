@@ -13,7 +13,8 @@ import { DEFAULTS, ENV, PORT, READY_PATH, type ServiceConfig } from "../../servi
 import { createLogger } from "../../service/src/log";
 import { ServiceMetrics } from "../../service/src/metrics";
 import { closeServing, loadServing, type Serving } from "../../service/src/serving";
-import { golden } from "../service/fixtures";
+import { golden, PREDICT_PATH } from "../service/fixtures";
+import { albEvent, httpApiEvent } from "../service/lambda-events";
 import { Podman, runCommand } from "./podman";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -24,7 +25,6 @@ const IMAGE_ARM64 = "localhost/inference-blueprint-service:image-test-arm64";
 /** The emulator's invoke endpoint, on its own port 8080 inside the container. */
 const RIE_PORT = 8080;
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
-const PREDICT_PATH = "/v1/models/fraud:predict";
 
 // The example model package and its sample features, mounted read-only where the env points.
 // (LOG_LEVEL stays unset: the emulator reads it too, and its info lines carry the Init and
@@ -217,35 +217,8 @@ describe("the Lambda override under the Runtime Interface Emulator", () => {
   };
   const known = golden.cases.find((c) => Object.values(c.online).some((v) => v !== null))!;
   const payload = JSON.stringify({ entity: known.entity, features: known.request });
-  const albEvent = {
-    requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/inference/abc" } },
-    httpMethod: "POST",
-    path: PREDICT_PATH,
-    queryStringParameters: {},
-    headers: { "content-type": "application/json", host: "inference.example" },
-    body: payload,
-    isBase64Encoded: false,
-  };
-  const httpApiEvent = {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: PREDICT_PATH,
-    rawQueryString: "",
-    headers: { "content-type": "application/json", host: "abc123.execute-api.us-east-1.amazonaws.com" },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.us-east-1.amazonaws.com",
-      http: { method: "POST", path: PREDICT_PATH, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "image-test" },
-      requestId: "id",
-      routeKey: "$default",
-      stage: "$default",
-      time: "30/Nov/2026:10:00:00 +0000",
-      timeEpoch: 1796032800000,
-    },
-    body: payload,
-    isBase64Encoded: false,
-  };
+  const alb = albEvent(payload);
+  const httpApi = httpApiEvent("POST", PREDICT_PATH, payload);
 
   beforeAll(async () => {
     lambda = await startContainer(RIE_PORT, ["--entrypoint", JSON.stringify(LAMBDA_IMAGE_ENTRY_POINT), IMAGE, ...LAMBDA_IMAGE_COMMAND]);
@@ -259,12 +232,12 @@ describe("the Lambda override under the Runtime Interface Emulator", () => {
     const reference = await expected("POST", PREDICT_PATH, payload);
     expect(reference.status).toBe(200);
     await waitFor("the emulator's listener", async () => (await fetch(lambda.url)).status, 30_000);
-    const first = await invoke(albEvent);
+    const first = await invoke(alb);
     expect(first.answer).toEqual(reference);
-    expect((await invoke(httpApiEvent)).answer).toEqual(reference);
+    expect((await invoke(httpApi)).answer).toEqual(reference);
 
     const warm: number[] = [];
-    for (let i = 0; i < 5; i++) warm.push((await invoke(albEvent)).ms);
+    for (let i = 0; i < 5; i++) warm.push((await invoke(alb)).ms);
     warm.sort((a, b) => a - b);
     // The emulator logs Init's duration and each invoke's time in the runtime, as Lambda reports them.
     const log = await logsOf(lambda.id);

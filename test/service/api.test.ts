@@ -7,9 +7,8 @@ import { FeatureStoreUnavailableError, type FeatureStore } from "../../service/s
 import { ServiceMetrics } from "../../service/src/metrics";
 import type { ModelPackage } from "../../service/src/model/package";
 import { Predictor } from "../../service/src/predictor";
-import { examplePackage, golden, goldenStore, testConfig } from "./fixtures";
+import { examplePackage, golden, goldenStore, PREDICT_PATH as PREDICT, testConfig } from "./fixtures";
 
-const PREDICT = "/v1/models/fraud:predict";
 const known = golden.cases.find((c) => Object.keys(c.online).length > 0)!;
 const body = { entity: known.entity, features: known.request };
 

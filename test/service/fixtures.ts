@@ -18,6 +18,9 @@ export const golden: { tolerance: number; cases: GoldenCase[] } = JSON.parse(
   readFileSync(path.join(EXAMPLE_MODEL_DIR, "..", "golden.json"), "utf8"),
 );
 
+/** The example model's friendly prediction route. */
+export const PREDICT_PATH = "/v1/models/fraud:predict";
+
 export function testConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   // Port 0 for the admin and gRPC listeners too: tests never bind a fixed port on a shared machine.
   return { ...DEFAULTS, logLevel: "silent", adminPort: 0, grpcPort: 0, ...overrides };

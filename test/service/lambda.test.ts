@@ -4,45 +4,14 @@
 import { execFileSync, spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Context } from "aws-lambda";
-import { createLambdaHandler, storeWaitDeadline, type LambdaEvent } from "../../service/src/lambda-handler";
+import { createLambdaHandler, storeWaitDeadline } from "../../service/src/lambda-handler";
 import { freePort } from "../setup/servers/redis";
-import { golden, testConfig } from "./fixtures";
+import { golden, PREDICT_PATH, testConfig } from "./fixtures";
+import { albEvent, httpApiEvent } from "./lambda-events";
 
 const known = golden.cases.find((c) => Object.keys(c.online).length > 0)!;
 const payload = JSON.stringify({ entity: known.entity, features: known.request });
 const context = { awsRequestId: "req-1", functionName: "inference" } as Context;
-
-const albEvent = (body: string, base64 = false): LambdaEvent => ({
-  requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/inference/abc" } },
-  httpMethod: "POST",
-  path: "/v1/models/fraud:predict",
-  queryStringParameters: {},
-  headers: { "content-type": "application/json", host: "inference-123.us-east-1.elb.amazonaws.com", "x-forwarded-for": "203.0.113.7" },
-  body: base64 ? Buffer.from(body).toString("base64") : body,
-  isBase64Encoded: base64,
-});
-
-const httpApiEvent = (method: string, rawPath: string, body?: string): LambdaEvent => ({
-  version: "2.0",
-  routeKey: "$default",
-  rawPath,
-  rawQueryString: "",
-  headers: { "content-type": "application/json", host: "abc123.execute-api.us-east-1.amazonaws.com" },
-  requestContext: {
-    accountId: "123456789012",
-    apiId: "abc123",
-    domainName: "abc123.execute-api.us-east-1.amazonaws.com",
-    domainPrefix: "abc123",
-    http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "curl/8" },
-    requestId: "id",
-    routeKey: "$default",
-    stage: "$default",
-    time: "25/Nov/2026:10:00:00 +0000",
-    timeEpoch: 1795600000000,
-  },
-  body,
-  isBase64Encoded: false,
-});
 
 describe("Lambda handler", () => {
   let lambda: Awaited<ReturnType<typeof createLambdaHandler>>;
@@ -58,14 +27,14 @@ describe("Lambda handler", () => {
   });
 
   it("decodes a base64 ALB body", async () => {
-    const res = await lambda(albEvent(payload, true), context);
+    const res = await lambda(albEvent(payload, { base64: true }), context);
     expect(res.statusCode).toBe(200);
   });
 
   it("answers API Gateway HTTP API events, including 400s with the same error shape", async () => {
-    const ok = await lambda(httpApiEvent("POST", "/v1/models/fraud:predict", payload), context);
+    const ok = await lambda(httpApiEvent("POST", PREDICT_PATH, payload), context);
     expect(ok.statusCode).toBe(200);
-    const bad = await lambda(httpApiEvent("POST", "/v1/models/fraud:predict", '{"entity":'), context);
+    const bad = await lambda(httpApiEvent("POST", PREDICT_PATH, '{"entity":'), context);
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error).toMatch(/invalid JSON body/);
     const health = await lambda(httpApiEvent("GET", "/healthz"), context);
