@@ -24,7 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import * as os from "node:os";
 import * as path from "node:path";
 import autocannon from "autocannon";
-import { ENV, EXAMPLE_MODEL_DIR, loadConfig, READY_PATH } from "../service/src/config";
+import { ENV, EXAMPLE_MODEL_DIR, IMAGE_NODE_OPTIONS, loadConfig, READY_PATH } from "../service/src/config";
 import { formatSummary, materialize } from "../service/src/features/materialize";
 import { RedisStore } from "../service/src/features/redis";
 import { parseManifest } from "../service/src/model/manifest";
@@ -117,8 +117,10 @@ const EMBEDDED = { [ENV.featureStore]: "embedded" };
 // with defaults; the fallbacks counted below must stay 0 for a figure to be a Redis figure.
 // gRPC off, as a deployment runs unless its stack routes gRPC (`toEnvironment`); the cold start
 // is measured with it on as well.
+// V8 runs with the image's options (its fixed young generation), unless this run sets its own.
+const SERVICE_NODE_OPTIONS = process.env.NODE_OPTIONS ?? IMAGE_NODE_OPTIONS;
 const startService = (env: NodeJS.ProcessEnv) =>
-  startProcess([serverJs], { LOG_LEVEL: "info", [ENV.featureTimeoutMs]: "1000", [ENV.grpcPort]: "off", ...env });
+  startProcess([serverJs], { LOG_LEVEL: "info", [ENV.featureTimeoutMs]: "1000", [ENV.grpcPort]: "off", NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env });
 const startHello = () => startProcess(["-r", "ts-node/register/transpile-only", path.join(__dirname, "hello-server.ts")]);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -265,12 +267,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Predictions served with the manifest's defaults because the store missed its deadline, so far. */
-async function storeFallbacks(service: Server): Promise<number | undefined> {
+interface Counters {
+  /** Predictions served with the manifest's defaults because the store missed its deadline. */
+  fallbacks: number;
+  /** Rows predicted. */
+  predictions: number;
+  /** Time in V8's garbage collections, every kind. */
+  gcSeconds: number;
+}
+
+/** The service's own counters so far, from its /metrics. */
+async function counters(service: Server): Promise<Counters> {
   const { status, text } = await request(`${service.adminUrl ?? service.url}/metrics`, undefined, true);
-  if (status !== 200) return undefined;
-  const m = /^inference_errors_total\{kind="store_fallback"\} (\d+)/m.exec(text);
-  return m ? Number(m[1]) : undefined;
+  if (status !== 200) throw new Error(`/metrics answered ${status}`);
+  const sum = (name: string, labels = "") =>
+    [...text.matchAll(new RegExp(`^${name}\\{${labels}[^}]*\\} (\\S+)$`, "gm"))].reduce((total, m) => total + Number(m[1]), 0);
+  return {
+    fallbacks: sum("inference_errors_total", 'kind="store_fallback"'),
+    predictions: sum("inference_predictions_total"),
+    gcSeconds: sum("nodejs_gc_duration_seconds_sum"),
+  };
 }
 
 /** A child process started with `spawn`, timed until it prints a line matching `done`, then stopped. */
@@ -345,7 +361,7 @@ async function coldStart(runs: number, redisEnv: NodeJS.ProcessEnv | undefined):
   };
   const entry = lambdaEntry();
   const lambda = (env: NodeJS.ProcessEnv) =>
-    timeUntil(["-e", LAMBDA_SCRIPT, entry, JSON.stringify(albEvent(bodies[0]))], { ...env, AWS_LAMBDA_FUNCTION_NAME: "bench", LOG_LEVEL: "warn" }, /lambda status 200/);
+    timeUntil(["-e", LAMBDA_SCRIPT, entry, JSON.stringify(albEvent(bodies[0]))], { ...env, AWS_LAMBDA_FUNCTION_NAME: "bench", LOG_LEVEL: "warn", NODE_OPTIONS: SERVICE_NODE_OPTIONS }, /lambda status 200/);
   const name = path.relative(root, entry);
   const cases: { label: string; goal: boolean; run: () => Promise<number> }[] = [
     { label: "server, embedded store", goal: true, run: () => server(EMBEDDED) },
@@ -577,6 +593,7 @@ async function main(): Promise<void> {
   const withPeer = withRedis && !process.argv.includes("--no-peer");
   const n = quick ? 2000 : 10_000;
   const seconds = quick ? 3 : 8;
+  console.log(`the service runs with NODE_OPTIONS=${SERVICE_NODE_OPTIONS}${process.env.NODE_OPTIONS === undefined ? " (the image's)" : " (this run's, not the image's)"}`);
   if (placement) {
     // Children (wrk, redis-server) inherit this script's core.
     spawnSync("taskset", ["-pc", placement.rest, String(process.pid)]);
@@ -599,7 +616,7 @@ async function main(): Promise<void> {
       const differing = golden[1].filter((answer, i) => answer !== golden[0][i]).length;
       if (differing > 0) throw new Error(`${differing} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store`);
     }
-    const fallbacksBefore = await Promise.all(services.map(storeFallbacks));
+    const countersBefore = await Promise.all(services.map(counters));
     const targets: Target[] = [
       { title: "floor: Fastify hello-world", url: `${hello.url}/`, bodies: undefined },
       { title: "predict, embedded store", url: predictUrl(embedded), bodies },
@@ -613,7 +630,7 @@ async function main(): Promise<void> {
       node.push(await nodeLatency(t.url, t.bodies, n));
       ac.push(await autocannonLoad(t.url, t.bodies, seconds));
     }
-    const fallbacksAfter = await Promise.all(services.map(storeFallbacks));
+    const countersAfter = await Promise.all(services.map(counters));
     const rss = services.map((s) => rssMb(s.child.pid!));
     console.log(
       `wrk (1 thread): ${rounds} round${rounds > 1 ? "s" : ""}, each measuring every target back to back (1 connection for ` +
@@ -640,11 +657,11 @@ async function main(): Promise<void> {
             `(goal ≥ ${pct(GOALS.redisShareOfEmbedded)}: ${verdict(median(ofEmbedded) >= GOALS.redisShareOfEmbedded)})`,
         );
       }
-      const before = fallbacksBefore[i];
-      const after = fallbacksAfter[i];
-      if (before !== undefined && after !== undefined) {
-        console.log(`  predictions served with defaults because the store missed its deadline: ${after - before}${after > before ? " (NOT a store figure)" : ""}`);
-      }
+      const [before, after] = [countersBefore[i], countersAfter[i]];
+      const fallbacks = after.fallbacks - before.fallbacks;
+      console.log(`  predictions served with defaults because the store missed its deadline: ${fallbacks}${fallbacks > 0 ? " (NOT a store figure)" : ""}`);
+      const gcUs = ((after.gcSeconds - before.gcSeconds) * 1e6) / (after.predictions - before.predictions);
+      console.log(`  garbage collection under the load: ${fmt(gcUs, 1)} µs per prediction`);
       console.log(`  memory, warm RSS after the load: ${fmt(rss[i], 1)} MB (goal ≤ ${GOALS.rssMb} MB: ${verdict(rss[i] <= GOALS.rssMb)})`);
     });
     if (golden[1]) console.log(`the ${bodies.length} golden requests get the same answers from both stores`);

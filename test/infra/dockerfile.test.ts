@@ -2,7 +2,7 @@
 // are checked here: the exposed port, the entries, and what the image must leave out.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PORT } from "../../service/src/config";
+import { IMAGE_NODE_OPTIONS, PORT } from "../../service/src/config";
 import { DOCKERFILE, LAMBDA_IMAGE_COMMAND, LAMBDA_IMAGE_ENTRY_POINT, dockerPlatform } from "../../infra/image-repository";
 import { REPO_ROOT } from "./harness";
 
@@ -17,6 +17,12 @@ const final = instructions.slice(instructions.lastIndexOf(stages.at(-1) as strin
 
 test("EXPOSE is the service's PORT", () => {
   expect(final.filter((l) => l.startsWith("EXPOSE "))).toEqual([`EXPOSE ${PORT}`]);
+});
+
+test("the runtime's NODE_OPTIONS are the service's IMAGE_NODE_OPTIONS", () => {
+  const env = final.filter((l) => l.startsWith("ENV ")).flatMap((l) => [...l.matchAll(/(\w+)=("[^"]*"|\S+)/g)]);
+  const options = env.filter((m) => m[1] === "NODE_OPTIONS").map((m) => m[2].replace(/^"|"$/g, ""));
+  expect(options).toEqual([IMAGE_NODE_OPTIONS]);
 });
 
 test("is multi-stage and the runtime runs as a non-root user", () => {
