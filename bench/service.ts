@@ -274,6 +274,9 @@ interface Counters {
   predictions: number;
   /** Time in V8's garbage collections, every kind. */
   gcSeconds: number;
+  /** Model runs through the micro-batcher, and the rows they took. */
+  modelRuns: number;
+  batchedRows: number;
 }
 
 /** The service's own counters so far, from its /metrics. */
@@ -286,6 +289,8 @@ async function counters(service: Server): Promise<Counters> {
     fallbacks: sum("inference_errors_total", 'kind="store_fallback"'),
     predictions: sum("inference_predictions_total"),
     gcSeconds: sum("nodejs_gc_duration_seconds_sum"),
+    modelRuns: sum("inference_model_runs_total"),
+    batchedRows: sum("inference_batched_rows_total"),
   };
 }
 
@@ -661,7 +666,8 @@ async function main(): Promise<void> {
       const fallbacks = after.fallbacks - before.fallbacks;
       console.log(`  predictions served with defaults because the store missed its deadline: ${fallbacks}${fallbacks > 0 ? " (NOT a store figure)" : ""}`);
       const gcUs = ((after.gcSeconds - before.gcSeconds) * 1e6) / (after.predictions - before.predictions);
-      console.log(`  garbage collection under the load: ${fmt(gcUs, 1)} µs per prediction`);
+      const rowsPerRun = (after.batchedRows - before.batchedRows) / (after.modelRuns - before.modelRuns);
+      console.log(`  garbage collection under the load: ${fmt(gcUs, 1)} µs per prediction; model runs took ${fmt(rowsPerRun, 1)} rows each (every load above)`);
       console.log(`  memory, warm RSS after the load: ${fmt(rss[i], 1)} MB (goal ≤ ${GOALS.rssMb} MB: ${verdict(rss[i] <= GOALS.rssMb)})`);
     });
     if (golden[1]) console.log(`the ${bodies.length} golden requests get the same answers from both stores`);

@@ -24,9 +24,9 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** What the health gauges look at: a store that can say whether it answers, and the model if loaded. */
+/** What the gauges look at: a store that can say whether it answers, and the model if loaded. */
 export interface HealthSubject {
-  predictor?: unknown;
+  predictor?: { readonly name: string; readonly session: { readonly batching: { readonly runs: number; readonly rows: number } } };
   store?: { readonly kind: string; ready(): Promise<boolean> };
 }
 
@@ -70,6 +70,22 @@ export class ServiceMetrics {
         this.set(watched()?.predictor ? 1 : 0);
       },
     });
+    // The micro-batcher's own counts, read at scrape time (nothing per request): rows per run
+    // is what concurrent requests gained by sharing model runs.
+    const batching = (name: string, help: string, count: (b: { runs: number; rows: number }) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ["model"],
+        registers: [this.registry],
+        collect() {
+          const predictor = watched()?.predictor;
+          this.reset();
+          if (predictor) this.inc({ model: predictor.name }, count(predictor.session.batching));
+        },
+      });
+    batching("inference_model_runs_total", "Model runs through the micro-batcher.", (b) => b.runs);
+    batching("inference_batched_rows_total", "Rows those runs took: divided by inference_model_runs_total, the rows per run.", (b) => b.rows);
     new Gauge({
       name: "inference_feature_store_up",
       help: "1 when the online feature store answers now, 0 when it does not.",

@@ -21,6 +21,7 @@ interface TestApp {
 async function appFor(pkg: ModelPackage, store: FeatureStore, overrides = {}): Promise<TestApp> {
   const metrics = new ServiceMetrics({ defaultMetrics: false });
   const predictor = await Predictor.create(pkg, store, metrics, testConfig());
+  metrics.watch({ predictor, store }); // as loadServing does
   const app = await buildApp({ config: testConfig(overrides), serving: { predictor, store }, metrics });
   return { app, metrics, close: async () => { await app.close(); await predictor.close(); } };
 }
@@ -246,6 +247,21 @@ describe("health, metrics and OpenAPI", () => {
     }
     expect(text).toMatch(/inference_errors_total\{kind="not_found"\} [1-9]/);
     expect(text).toMatch(/inference_errors_total\{kind="bad_request"\} [1-9]/);
+  });
+
+  it("counts the micro-batcher's model runs and the rows they took", async () => {
+    const counter = async (name: string) => {
+      const m = new RegExp(`^${name}\\{model="fraud"\\} (\\d+)$`, "m").exec((await app.inject("/metrics")).body);
+      return m ? Number(m[1]) : undefined;
+    };
+    const [runs, rows] = [await counter("inference_model_runs_total"), await counter("inference_batched_rows_total")];
+    expect(runs).toBeDefined();
+    // Three concurrent single predictions and a batch of two: rows 5 more, runs 1 to 4 more.
+    await Promise.all([post(PREDICT, body), post(PREDICT, body), post(PREDICT, body), post(PREDICT, { instances: [body, body] })]);
+    expect((await counter("inference_batched_rows_total"))! - rows!).toBe(5);
+    const more = (await counter("inference_model_runs_total"))! - runs!;
+    expect(more).toBeGreaterThanOrEqual(1);
+    expect(more).toBeLessThanOrEqual(4);
   });
 
   it("publishes an OpenAPI document generated from the route schemas", async () => {

@@ -94,7 +94,13 @@ export class RedisStore implements FeatureStore, OnlineWriter {
       throw new FeatureStoreUnavailableError(`redis ${this.describe()} is not connected (${this.client.status})`);
     }
     const deadline = query.deadline ?? Date.now() + this.timeoutMs;
-    const replies = await withDeadline(this.fetch(lookups), deadline, () => `redis ${this.describe()}`);
+    let replies: (Buffer | null)[][];
+    try {
+      replies = await withDeadline(Promise.all(lookups.map((l) => this.client.hmgetBuffer(l.key, ...l.fields))), deadline, () => `redis ${this.describe()}`);
+    } catch (err) {
+      if (err instanceof FeatureStoreUnavailableError) throw err;
+      throw new FeatureStoreUnavailableError(`redis ${this.describe()}: ${(err as Error).message}`, { cause: err });
+    }
     const now = Date.now();
     lookups.forEach((lookup, i) => this.fill(vectors[lookup.entityIndex], lookup, replies[i], query, now));
     return vectors;
@@ -135,14 +141,6 @@ export class RedisStore implements FeatureStore, OnlineWriter {
     let field = this.fieldCache.get(name);
     if (!field) this.fieldCache.set(name, (field = featureField(view, feature)));
     return field;
-  }
-
-  private async fetch(lookups: Lookup[]): Promise<(Buffer | null)[][]> {
-    try {
-      return await Promise.all(lookups.map((l) => this.client.hmgetBuffer(l.key, ...l.fields)));
-    } catch (err) {
-      throw new FeatureStoreUnavailableError(`redis ${this.describe()}: ${(err as Error).message}`, { cause: err });
-    }
   }
 
   private fill(vector: FeatureVector, lookup: Lookup, reply: (Buffer | null)[], query: FeatureQuery, now: number): void {
