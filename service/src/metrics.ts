@@ -24,6 +24,8 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+type StageChild = ReturnType<Histogram<"stage" | "model" | "protocol">["labels"]>;
+
 /** What the gauges look at: a store that can say whether it answers, and the model if loaded. */
 export interface HealthSubject {
   predictor?: { readonly name: string; readonly session: { readonly batching: { readonly runs: number; readonly rows: number } } };
@@ -105,18 +107,17 @@ export class ServiceMetrics {
     this.watched = subject;
   }
 
-  // Label children resolved once per (stage, model, protocol): observe() on the parent validates
-  // and hashes the labels on every call, which shows in the per-request profile.
-  private readonly stageChildren = new Map<string, ReturnType<Histogram<"stage" | "model" | "protocol">["labels"]>>();
+  // Label children resolved once per (model, protocol, stage) and looked up without building a key:
+  // observe() on the parent validates and hashes the labels on every call, on every request's path.
+  private readonly stageChildren = new Map<string, Record<Protocol, Partial<Record<Stage, StageChild>>>>();
 
-  observe(stage: Stage, model: string, startedAt: bigint, protocol: Protocol = "rest"): void {
-    const key = `${stage}\u0000${model}\u0000${protocol}`;
-    let child = this.stageChildren.get(key);
-    if (!child) {
-      child = this.stageSeconds.labels({ stage, model, protocol });
-      this.stageChildren.set(key, child);
-    }
-    child.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+  /** Seconds since `startedAt` (a `performance.now()` reading) in the stage's histogram. */
+  observe(stage: Stage, model: string, startedAt: number, protocol: Protocol = "rest"): void {
+    let byProtocol = this.stageChildren.get(model);
+    if (!byProtocol) this.stageChildren.set(model, (byProtocol = { rest: {}, grpc: {} }));
+    const byStage = byProtocol[protocol];
+    const child = (byStage[stage] ??= this.stageSeconds.labels({ stage, model, protocol }));
+    child.observe((performance.now() - startedAt) / 1000);
   }
 
   error(kind: ErrorKind): void {

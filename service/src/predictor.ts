@@ -78,17 +78,17 @@ export class Predictor {
 
   async predict(instances: Instance[], protocol: Protocol = "rest"): Promise<Prediction[]> {
     const model = this.manifest.name;
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const online = await this.fetchOnline(instances);
     this.metrics.observe("features", model, started, protocol);
 
-    const preprocessStarted = process.hrtime.bigint();
+    const preprocessStarted = performance.now();
     const width = this.preprocessor.width;
     const rows = new Float32Array(instances.length * width);
     const defaulted = instances.map((instance, i) => this.preprocessor.encode(rows, i, instance.features, online?.[i]));
     this.metrics.observe("preprocess", model, preprocessStarted, protocol);
 
-    const inferStarted = process.hrtime.bigint();
+    const inferStarted = performance.now();
     const probabilities = await this.session.predict(rows, instances.length);
     this.metrics.observe("infer", model, inferStarted, protocol);
 
@@ -113,7 +113,7 @@ export class Predictor {
    * instances): no features, no preprocessing, the same session and metrics as predict().
    */
   async infer(input: ort.Tensor, protocol: Protocol): Promise<ModelOutputs> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     // The model's encoded rows share runs with concurrent requests, as predict()'s do.
     const rows = input.type === "float32" && input.dims.length === 2 && input.dims[1] === this.preprocessor.width;
     const outputs = rows
