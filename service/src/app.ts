@@ -16,7 +16,7 @@ import { installJsonBody } from "./json-body";
 import type { ServiceMetrics } from "./metrics";
 import { adminRoutes } from "./routes/admin";
 import { healthRoutes } from "./routes/health";
-import { predictRoutes } from "./routes/predict";
+import { PREDICT_ROUTE, predictRoutes } from "./routes/predict";
 import { v2Routes } from "./routes/v2";
 import { featureRoutes } from "./routes/features";
 import { documentErrorResponses } from "./routes/schemas";
@@ -36,10 +36,39 @@ export interface AppDeps {
   surface?: Surface;
 }
 
+/**
+ * A compiler whose functions compile on their route's first request instead of at start-up, except
+ * the friendly prediction route's. Fastify compiles every route's body, params, querystring and
+ * response schemas when the app is ready: for routes most processes never serve (OIP, the feature
+ * server, the admin pages) that was ~100 ms of each cold start. The prediction route's schemas
+ * (the manifest's body schema is the largest, ~50 ms) still compile at start, so a cold start's
+ * first prediction, and Lambda's first invoke after Init, cost what a warm one does. Another route's
+ * first request pays for its own. A validator's `errors` (Fastify reads them after a `false`) are
+ * passed on.
+ */
+function onFirstUse<R extends { url?: string }, F extends (data: never) => unknown>(compile: (route: R) => F): (route: R) => F {
+  return (route) => {
+    if (route.url === PREDICT_ROUTE) return compile(route);
+    let compiled: F | undefined;
+    const firstUse = (data: Parameters<F>[0]) => {
+      compiled ??= compile(route);
+      const result = compiled(data);
+      (firstUse as { errors?: unknown }).errors = (compiled as { errors?: unknown }).errors;
+      return result;
+    };
+    return firstUse as unknown as F;
+  };
+}
+
 // One validator and one serializer compiler for every app in the process: the public and admin
 // listeners register the same route schemas (the same objects), so the second app reuses what
-// the first compiled instead of compiling it again at start-up.
-const compilersFactory = { buildValidator: ValidatorSelector(), buildSerializer: SerializerSelector() };
+// the first compiled instead of compiling it again.
+const validators = ValidatorSelector();
+const serializers = SerializerSelector();
+const compilersFactory = {
+  buildValidator: (...args: Parameters<typeof validators>) => onFirstUse(validators(...args)),
+  buildSerializer: (...args: Parameters<typeof serializers>) => onFirstUse(serializers(...args)),
+};
 
 export async function buildApp({ config, serving, metrics, logger, apiKeys, surface = "admin" }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({

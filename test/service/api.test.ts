@@ -39,6 +39,29 @@ afterAll(() => testApp.close());
 
 const post = (url: string, payload: unknown) => app.inject({ method: "POST", url, payload: payload as object });
 
+describe("route schemas compiled on first use", () => {
+  it("give a route's first malformed request the same 400 as every later one", async () => {
+    // A fresh app: its OIP and feature-server routes compile their validators on first use.
+    const fresh = await appFor(pkg, goldenStore(pkg));
+    try {
+      const requests = [
+        { url: "/v2/models/fraud/infer", payload: { inputs: "rows" } },
+        { url: "/get-online-features", payload: { features: ["user_stats:txn_count_7d"], entities: "user 7" } },
+        { url: PREDICT, payload: { entity: { user_id: "seven" } } },
+      ];
+      for (const { url, payload } of requests) {
+        const first = await fresh.app.inject({ method: "POST", url, payload });
+        const again = await fresh.app.inject({ method: "POST", url, payload });
+        expect({ url, status: first.statusCode }).toEqual({ url, status: 400 });
+        expect(first.json()).toEqual(again.json());
+        expect(first.json().error).toMatch(/must be|expected/);
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe("POST /v1/models/{name}:predict", () => {
   it("scores one entity with its online features and returns label, probabilities and model", async () => {
     const res = await post(PREDICT, body);

@@ -57,11 +57,13 @@ function requiredFeatures(predictor: Predictor): string[] {
   return predictor.manifest.features.flatMap((f) => (f.source.kind === "request" && f.default === null ? [f.source.field] : []));
 }
 
+/** The friendly prediction route (a regex param: find-my-way otherwise reads the literal ":predict" as part of the param name). */
+export const PREDICT_ROUTE = "/v1/models/:name(^[A-Za-z0-9_.-]+)::predict";
+
 export const predictRoutes: FastifyPluginAsync<{ serving: Serving }> = async (app, { serving }) => {
   const manifest = serving.predictor?.manifest;
   app.post<{ Params: { name: string }; Body: PredictBody }>(
-    // A regex param: find-my-way otherwise reads the literal ":predict" as part of the param name.
-    "/v1/models/:name(^[A-Za-z0-9_.-]+)::predict",
+    PREDICT_ROUTE,
     {
       schema: {
         tags: ["predict"],
