@@ -52,6 +52,26 @@ describe("RedisStore against redis-server", () => {
     expect(v.eventTimestamps.map((t) => t?.getTime())).toEqual(REFS.map(() => T0));
   });
 
+  it("writes a lone read at once, and auto-pipelines reads issued while others wait", async () => {
+    const sent = jest.spyOn(Redis.prototype, "sendCommand");
+    try {
+      // Nothing waits on Redis: the HMGET is on the wire before get() yields.
+      const lone = store.get(query([101]));
+      const atOnce = sent.mock.calls.map(([command]) => command.name);
+      expect((await lone)[0].values[0]).toBe(1);
+      expect(atOnce).toEqual(["hmget"]);
+      // Three concurrent reads: the first goes at once, the other two wait for the turn's pipeline.
+      sent.mockClear();
+      const concurrent = [101, 102, 103].map((id) => store.get(query([id])));
+      const sentAtOnce = sent.mock.calls.length;
+      expect((await Promise.all(concurrent)).map(([v]) => v.values[0])).toEqual([1, 2, 3]);
+      expect(sentAtOnce).toBe(1);
+      expect(sent.mock.calls.filter(([command]) => command.name === "hmget")).toHaveLength(3);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
   it("reads a batch in request order, with NOT_FOUND for an unknown entity", async () => {
     const vectors = await store.get(query([103, 999, "102"]));
     expect(vectors.map((v) => v.values[0])).toEqual([3, null, 2]);
