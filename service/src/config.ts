@@ -22,7 +22,8 @@ export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
  * semi-spaces in the 256–512 MB containers the ECS and EKS stacks run (scavenges then cost ~4× the
  * CPU per prediction: 99 vs 17 µs measured under load in a 256 MB cgroup), 64 MB on a large host
  * (~290 MB warm RSS instead of ~220). 16 MB is where the scavenge cost stops falling. A deployment's
- * own NODE_OPTIONS replaces these; Lambda's runtime passes its own heap flags on the command line.
+ * own NODE_OPTIONS replaces these. On Lambda they apply unless the runtime's bootstrap passes heap
+ * flags of its own on the command line (AWS's Node bootstraps have sized them from the function's memory).
  */
 export const IMAGE_NODE_OPTIONS = "--max-semi-space-size=16";
 /** Liveness: the process is worth keeping (fails once model loading gave up; see routes/health.ts). */
