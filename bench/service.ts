@@ -29,6 +29,7 @@ import { formatSummary, materialize } from "../service/src/features/materialize"
 import { RedisStore } from "../service/src/features/redis";
 import { parseManifest } from "../service/src/model/manifest";
 import { GET_ONLINE_FEATURES_PATH } from "../service/src/routes/features";
+import { PREDICT_PATH } from "../test/service/fixtures";
 import { albEvent } from "../test/service/lambda-events";
 import { freePort, startRedis, stopProcess, type RedisServer } from "../test/setup/servers/redis";
 import { compareWithFeast } from "./feast-answers";
@@ -358,7 +359,7 @@ async function coldStart(runs: number, redisEnv: NodeJS.ProcessEnv | undefined):
   const server = async (env: NodeJS.ProcessEnv) => {
     const t = process.hrtime.bigint();
     const service = await startService(env);
-    const status = await once(`${service.url}/v1/models/fraud:predict`, bodies[0]);
+    const status = await once(`${service.url}${PREDICT_PATH}`, bodies[0]);
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     await service.stop();
     if (status !== 200) throw new Error(`first prediction answered ${status}`);
@@ -522,10 +523,10 @@ async function measureFastApiPeer(redisPort: number, service: { golden: string[]
     "the FastAPI peer",
     python,
     (port) => [path.join(PEER_DIR, "fastapi_server.py"), "--model-dir", EXAMPLE_MODEL_DIR, "--port", String(port), "--redis-port", String(redisPort)],
-    (base) => ({ url: `${base}/v1/models/fraud:predict`, body: bodies[0] }),
+    (base) => ({ url: `${base}${PREDICT_PATH}`, body: bodies[0] }),
   );
   try {
-    const predictUrl = `${peer.base}/v1/models/fraud:predict`;
+    const predictUrl = `${peer.base}${PREDICT_PATH}`;
     const golden = await answers(predictUrl, bodies);
     const differing = golden.filter((answer, i) => !sameAnswer(answer, service.golden[i])).length;
     if (differing > 0) throw new Error(`the FastAPI peer answered ${differing} of ${bodies.length} golden requests differently from the service`);
@@ -615,7 +616,7 @@ async function main(): Promise<void> {
     if (redis) console.log(`redis-server on 127.0.0.1:${redis.server.port}, ${redis.summary}`);
     const services = [embedded, ...(fromRedis ? [fromRedis] : [])];
     await Promise.all(services.map((s) => waitReady(s.url)));
-    const predictUrl = (s: Server) => `${s.url}/v1/models/fraud:predict`;
+    const predictUrl = (s: Server) => `${s.url}${PREDICT_PATH}`;
     const golden = await Promise.all(services.map((s) => answers(predictUrl(s), bodies)));
     if (golden[1]) {
       const differing = golden[1].filter((answer, i) => answer !== golden[0][i]).length;

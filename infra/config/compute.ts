@@ -27,6 +27,11 @@ export const FARGATE_TASK_SIZES: Readonly<Record<number, readonly number[]>> = {
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 /** Graviton families carry a `g` after the generation digit (t4g, m7g, c7gn, r8gd) or are a1. */
+export function isGravitonInstanceType(instanceType: string): boolean {
+  const family = instanceType.split(".")[0] ?? "";
+  return family === "a1" || /^[a-z]+\d+[a-z-]*g/.test(family);
+}
+
 /** A memory size below the service's floor (MIN_MEMORY_MB), reported on `memoryMb`. */
 function checkServiceMemory(f: Fields, memoryMb: number): void {
   if (memoryMb >= MIN_MEMORY_MB) return;
@@ -35,11 +40,6 @@ function checkServiceMemory(f: Fields, memoryMb: number): void {
     `${memoryMb} MB is below the ${MIN_MEMORY_MB} MB the service needs: Node, onnxruntime and the model's pages do not fit ` +
       `and the process pages from disk (measured with the example model: 128 MB served ~120 predictions/s at a 1 s p99, 160 MB half of 256 MB's)`,
   );
-}
-
-export function isGravitonInstanceType(instanceType: string): boolean {
-  const family = instanceType.split(".")[0] ?? "";
-  return family === "a1" || /^[a-z]+\d+[a-z-]*g/.test(family);
 }
 
 function readScaling(f: Fields, d: ServiceScaling): ServiceScaling {

@@ -19,8 +19,8 @@ export const PUBLIC_PATH_PATTERNS = ["/v1/models/*", "/v2", "/v2/*"] as const;
 /**
  * V8 options the image sets (`ENV NODE_OPTIONS` in service/Dockerfile; test/infra/dockerfile.test.ts
  * checks they agree). Without them V8 sizes its young generation from the memory it sees: 1 MB
- * semi-spaces in the 256–512 MB containers the ECS and EKS stacks run (scavenges then cost ~4× the
- * CPU per prediction: 99 vs 17 µs measured under load in a 256 MB cgroup), 64 MB on a large host
+ * semi-spaces in the 256–512 MB containers the ECS and EKS stacks run (garbage collection then cost
+ * ~4× the time per prediction: 85–114 vs 24–26 µs measured under load in a 256 MB cgroup), 64 MB on a large host
  * (~290 MB warm RSS instead of ~220). 16 MB is where the scavenge cost stops falling. A deployment's
  * own NODE_OPTIONS replaces these. On Lambda they apply unless the runtime's bootstrap passes heap
  * flags of its own on the command line (AWS's Node bootstraps have sized them from the function's memory).
