@@ -36,6 +36,8 @@ export class RedisStore implements FeatureStore, OnlineWriter {
   private readonly logger: StoreLogger;
   private readonly fieldCache = new Map<string, Buffer>();
   private readonly plans = new WeakMap<FeatureQuery["refs"], ViewPlan[]>();
+  /** The socket corked until this turn's check phase, if any (see hmget). */
+  private corked: Redis["stream"] | undefined;
 
   private constructor(
     private readonly client: Redis,
@@ -67,9 +69,6 @@ export class RedisStore implements FeatureStore, OnlineWriter {
       // Keep reconnecting, backing off to 2 s, so the store recovers by itself.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
       lazyConnect: false,
-      // HMGETs issued in the same event-loop turn (by concurrent requests) go out as one pipeline
-      // (see hmget: not when nothing else is waiting).
-      enableAutoPipelining: true,
     };
     const client = new Redis(redisOptions);
     const logger = options.logger ?? stderrLogger;
@@ -145,16 +144,29 @@ export class RedisStore implements FeatureStore, OnlineWriter {
   }
 
   /**
-   * One HMGET. While other commands wait on Redis, it joins the turn's auto-pipeline (one write for
-   * every concurrent request's read, sent once the turn's I/O is handled); when nothing waits, it
-   * is written at once, as a lone request gains nothing by waiting for company: ~110 µs less at one
-   * connection, while a busy service keeps one write per turn.
+   * One HMGET, sent with ioredis's plain command path (each reply resolves its own request as it
+   * arrives). While other commands wait on Redis, the socket is corked until the event loop's check
+   * phase, so every concurrent request's read of this turn goes out in one write; when nothing
+   * waits, it is written at once, as a lone request gains nothing by waiting for company.
+   * (ioredis's auto-pipelining batches the same way but keeps one pipeline in flight at a time:
+   * reads arriving meanwhile wait for the whole previous batch's replies.)
    */
   private hmget(key: Buffer, fields: Buffer[]): Promise<(Buffer | null)[]> {
-    if (this.client.commandQueue.length > 0 || this.client.autoPipelineQueueSize > 0) return this.client.hmgetBuffer(key, ...fields);
     const command = new Command("hmget", [key, ...fields], { replyEncoding: null });
+    if (this.client.commandQueue.length > 0) this.corkUntilCheckPhase();
     void this.client.sendCommand(command);
     return command.promise as Promise<(Buffer | null)[]>;
+  }
+
+  private corkUntilCheckPhase(): void {
+    const stream = this.client.stream;
+    if (this.corked === stream) return;
+    this.corked = stream;
+    stream.cork();
+    setImmediate(() => {
+      this.corked = undefined;
+      stream.uncork();
+    });
   }
 
   private fill(vector: FeatureVector, lookup: Lookup, reply: (Buffer | null)[], query: FeatureQuery, now: number): void {
