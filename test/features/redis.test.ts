@@ -1,6 +1,6 @@
-import Redis from "ioredis";
+import Redis, { Command } from "ioredis";
 import { Socket } from "node:net";
-import { RedisStore } from "../../service/src/features/redis";
+import { HmgetFields, RedisStore } from "../../service/src/features/redis";
 import { featureField, redisKey, timestampField } from "../../service/src/features/redis-layout";
 import { serializeEntityKey } from "../../service/src/features/entity-key";
 import { FeatureStoreUnavailableError } from "../../service/src/features/store";
@@ -18,6 +18,19 @@ const view = onlineLayout(manifest).views.get(VIEW)!;
 const query = storeQuery;
 const row = (id: number, n: number, t = T0): OfflineRow => onlineRow(id, n, t, { is_verified: true, home_country: "FR" });
 const keyOf = (id: number) => redisKey(serializeEntityKey({ user_id: id }, ["user_id"], { user_id: "int64" }), PROJECT);
+
+describe("HmgetFields", () => {
+  it("makes the bytes ioredis makes for the same HMGET, whatever the key's and fields' lengths", () => {
+    const fields = [Buffer.from([0, 13, 10, 255]), Buffer.alloc(0), Buffer.from("_ts:user_stats"), Buffer.alloc(300, 7)];
+    for (const length of [1, 9, 10, 99, 100, 1000]) {
+      const key = Buffer.alloc(length, length % 251);
+      const ours = new HmgetFields(fields).command(key);
+      const theirs = new Command("hmget", [key, ...fields], { replyEncoding: null });
+      expect(Buffer.compare(ours.toWritable({}) as Buffer, theirs.toWritable({}) as Buffer)).toBe(0);
+      expect(ours.args).toEqual(theirs.args);
+    }
+  });
+});
 
 describe("RedisStore against redis-server", () => {
   const port = Number(requiredEnv(TEST_REDIS_PORT));

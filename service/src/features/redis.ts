@@ -27,8 +27,56 @@ interface Lookup {
   view: OnlineView;
   key: Buffer;
   refs: { feature: string; dtype: FeatureDtype; index: number }[];
-  fields: Buffer[];
+  fields: HmgetFields;
 }
+
+/**
+ * A view's HMGET fields with their wire form (RESP bulk strings) made once. ioredis encodes every
+ * command from its arguments (a header string, a buffer per argument, then a copy into one): the
+ * same bytes on every request but the key, and 15-20% of the Redis service's throughput under load
+ * (interleaved A/B, 32 connections). ioredis still sends the command, queues it and parses the
+ * reply; the test holds these bytes equal to ioredis's own encoding.
+ */
+export class HmgetFields {
+  /** `*<n>\r\n$5\r\nhmget\r\n$`: the header up to the key's length. */
+  private readonly head: Buffer;
+  /** Every field as `$<len>\r\n<bytes>\r\n`. */
+  private readonly tail: Buffer;
+
+  constructor(readonly fields: Buffer[]) {
+    this.head = Buffer.from(`*${fields.length + 2}\r\n$5\r\nhmget\r\n$`, "latin1");
+    this.tail = Buffer.concat(fields.flatMap((f) => [Buffer.from(`$${f.length}\r\n`, "latin1"), f, CRLF]));
+  }
+
+  command(key: Buffer): Command {
+    const { head, tail } = this;
+    const length = String(key.length);
+    const wire = Buffer.allocUnsafe(head.length + length.length + 2 + key.length + 2 + tail.length);
+    let at = head.copy(wire);
+    at += wire.write(length, at, "latin1");
+    at += CRLF.copy(wire, at);
+    at += key.copy(wire, at);
+    at += CRLF.copy(wire, at);
+    tail.copy(wire, at);
+    return new PlannedHmget(wire, key, this.fields);
+  }
+}
+
+/** An HMGET whose wire form is already made (see HmgetFields). */
+class PlannedHmget extends Command {
+  constructor(
+    private readonly wire: Buffer,
+    key: Buffer,
+    fields: Buffer[],
+  ) {
+    super("hmget", [key, ...fields], { replyEncoding: null });
+  }
+
+  override toWritable(): Buffer {
+    return this.wire;
+  }
+}
+const CRLF = Buffer.from("\r\n");
 
 export class RedisStore implements FeatureStore, OnlineWriter {
   readonly kind = "redis";
@@ -129,7 +177,7 @@ export class RedisStore implements FeatureStore, OnlineWriter {
       plan = [...refsByView(query)].flatMap(([viewName, refs]) => {
         const view = this.layout.views.get(viewName);
         if (!view) return [];
-        return [{ view, refs, fields: [...refs.map((ref) => this.field(viewName, ref.feature)), timestampField(viewName)] }];
+        return [{ view, refs, fields: new HmgetFields([...refs.map((ref) => this.field(viewName, ref.feature)), timestampField(viewName)]) }];
       });
       this.plans.set(query.refs, plan);
     }
@@ -151,8 +199,8 @@ export class RedisStore implements FeatureStore, OnlineWriter {
    * (ioredis's auto-pipelining batches the same way but keeps one pipeline in flight at a time:
    * reads arriving meanwhile wait for the whole previous batch's replies.)
    */
-  private hmget(key: Buffer, fields: Buffer[]): Promise<(Buffer | null)[]> {
-    const command = new Command("hmget", [key, ...fields], { replyEncoding: null });
+  private hmget(key: Buffer, fields: HmgetFields): Promise<(Buffer | null)[]> {
+    const command = fields.command(key);
     if (this.client.commandQueue.length > 0) this.corkUntilCheckPhase();
     void this.client.sendCommand(command);
     return command.promise as Promise<(Buffer | null)[]>;
