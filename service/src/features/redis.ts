@@ -1,5 +1,5 @@
 // Online features from Redis (or ElastiCache) in Feast's layout: one HMGET per entity and
-// view, pipelined for batches. When Redis is down, requests fail at once (no offline queue)
+// view; the reads of concurrent requests go out in one write per event-loop turn. When Redis is down, requests fail at once (no offline queue)
 // while ioredis reconnects in the background.
 import Redis, { Command, type RedisOptions } from "ioredis";
 import type { ServiceConfig } from "../config";
