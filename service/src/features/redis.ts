@@ -1,6 +1,6 @@
 // Online features from Redis (or ElastiCache) in Feast's layout: one HMGET per entity and
-// view; the reads of concurrent requests go out in one write per event-loop turn. When Redis is down, requests fail at once (no offline queue)
-// while ioredis reconnects in the background.
+// view; the reads of concurrent requests go out in one write per event-loop turn. When Redis is
+// down, requests fail at once (no offline queue) while ioredis reconnects in the background.
 import Redis, { Command, type RedisOptions } from "ioredis";
 import type { ServiceConfig } from "../config";
 import type { FeatureDtype, Manifest } from "../model/manifest";
@@ -29,6 +29,8 @@ interface Lookup {
   refs: { feature: string; dtype: FeatureDtype; index: number }[];
   fields: HmgetFields;
 }
+
+const CRLF = Buffer.from("\r\n");
 
 /**
  * A view's HMGET fields with their wire form (RESP bulk strings) made once. ioredis encodes every
@@ -76,7 +78,6 @@ class PlannedHmget extends Command {
     return this.wire;
   }
 }
-const CRLF = Buffer.from("\r\n");
 
 export class RedisStore implements FeatureStore, OnlineWriter {
   readonly kind = "redis";

@@ -1,6 +1,6 @@
 // One onnxruntime session per process, created once, fed with typed arrays. Rows from
 // concurrent requests are micro-batched: rows queued in the same event-loop turn (e.g. the
-// requests whose features one read of Redis replies answered) go in one run, started once the turn's
+// requests whose Redis replies came in one read) go in one run, started once the turn's
 // I/O callbacks are done (setImmediate, where onnxruntime-node runs a session anyway), and
 // while a run is in flight new rows queue for the next one. Batching adds no timer wait.
 import * as ort from "onnxruntime-node";
