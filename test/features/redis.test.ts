@@ -139,6 +139,39 @@ describe("RedisStore against redis-server", () => {
 });
 
 describe("RedisStore when Redis is slow or down", () => {
+  it("fails the reads in flight at once when the connection drops, corked ones included, and reconnects", async () => {
+    const server = await startRedis();
+    const store = await RedisStore.connect(redisConfig(server.port), manifest, { logger: new RecordingLogger() });
+    const admin = new Redis({ port: server.port, host: "127.0.0.1" });
+    try {
+      expect(await eventually(() => store.ready(), 5000)).toBe(true);
+      await store.write(view, [row(1, 1)], 0);
+      const outcomes: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        expect(await eventually(() => store.ready(), 5000)).toBe(true);
+        const started = Date.now();
+        // The first read is written at once, the other three wait corked for the turn's end; the
+        // kill, on another connection, is written before them.
+        const reads = [1, 1, 1, 1].map((id) => store.get(query([id], { deadline: Date.now() + 5000 })));
+        void admin.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        const settled = await Promise.allSettled(reads);
+        expect(Date.now() - started).toBeLessThan(1000); // not at the 5 s deadline
+        for (const s of settled) {
+          if (s.status === "rejected") expect(s.reason).toBeInstanceOf(FeatureStoreUnavailableError);
+          else expect(s.value[0].values[0]).toBe(1);
+          outcomes.push(s.status);
+        }
+      }
+      expect(outcomes).toContain("rejected");
+      expect(await eventually(() => store.ready(), 5000)).toBe(true);
+      expect((await store.get(query([1])))[0].values[0]).toBe(1);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+
   it("rejects past the deadline, fails fast while down, and recovers by itself", async () => {
     let server = await startRedis();
     const logger = new RecordingLogger();
