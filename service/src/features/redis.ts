@@ -148,7 +148,7 @@ export class RedisStore implements FeatureStore, OnlineWriter {
       replies = await withDeadline(Promise.all(lookups.map((l) => this.hmget(l.key, l.fields))), deadline, () => `redis ${this.describe()}`);
     } catch (err) {
       if (err instanceof FeatureStoreUnavailableError) throw err;
-      throw new FeatureStoreUnavailableError(`redis ${this.describe()}: ${(err as Error).message}`, { cause: err });
+      throw new FeatureStoreUnavailableError(`redis ${this.describe()}: ${readFailure(err)}`, { cause: err });
     }
     const now = Date.now();
     lookups.forEach((lookup, i) => this.fill(vectors[lookup.entityIndex], lookup, replies[i], query, now));
@@ -299,6 +299,15 @@ export class RedisStore implements FeatureStore, OnlineWriter {
   private describe(): string {
     return `${this.client.options.host}:${this.client.options.port}`;
   }
+}
+
+/**
+ * What went wrong with a read. ioredis fails the commands of a connection that closed under them
+ * (maxRetriesPerRequest is 0) with a text naming that option, not what happened.
+ */
+function readFailure(err: unknown): string {
+  const error = err as Error;
+  return error.name === "MaxRetriesPerRequestError" ? "the connection closed before Redis answered" : error.message;
 }
 
 function safeTime(bytes: Buffer): number {
