@@ -53,7 +53,8 @@ export async function loadServing(config: ServiceConfig, metrics: ServiceMetrics
     let stage: "package" | "store" | "predictor" = "package";
     let storeLoaded: Promise<void> | undefined;
     try {
-      const pkg = await loadModelPackage(config);
+      // An attempt stops at the deadline too: one hung S3 request must not outlast the budget.
+      const pkg = await loadModelPackage(config, AbortSignal.timeout(Math.max(1, deadline - Date.now())));
       // The store and the model session need only the package: loaded side by side.
       let storeFailed = false;
       const loading = createFeatureStore(config, pkg.manifest, { logger: log });

@@ -35,13 +35,14 @@ export type PackageSettings = Pick<
   "modelUri" | "modelCacheDir" | "awsRegion" | "s3Endpoint" | "s3ForcePathStyle"
 >;
 
-export async function loadModelPackage(settings: PackageSettings): Promise<ModelPackage> {
+/** `signal` ends the download where it stands (model loading's deadline): an S3 request is not left to its own timeouts. */
+export async function loadModelPackage(settings: PackageSettings, signal?: AbortSignal): Promise<ModelPackage> {
   const uri = settings.modelUri;
   const problem = modelUriProblem(uri);
   if (problem) throw new ModelPackageError(problem);
   // The AWS SDK is loaded only for s3:// packages (it costs ~20 MB of RSS).
   const source: PackageSource = uri.startsWith("s3://")
-    ? new (await import("./s3-source")).S3Source(settings)
+    ? new (await import("./s3-source")).S3Source(settings, signal)
     : new FileSource(uri);
   const manifest = parseManifestBytes(uri, await source.read("manifest.json"));
   const artifact = await source.readArtifact(manifest.artifact.path, manifest.artifact.sha256);

@@ -12,7 +12,10 @@ export class S3Source implements PackageSource {
   private readonly prefix: string;
   private readonly cacheDir: string;
 
-  constructor(settings: PackageSettings) {
+  constructor(
+    settings: PackageSettings,
+    private readonly signal?: AbortSignal,
+  ) {
     const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(settings.modelUri);
     if (!match) throw new ModelPackageError(`${settings.modelUri} is not an s3://bucket/prefix/ URI`);
     this.bucket = match[1];
@@ -64,6 +67,7 @@ export class S3Source implements PackageSource {
     try {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: ifNoneMatch }),
+        { abortSignal: this.signal },
       );
       if (!out.Body) throw new ModelPackageError(`s3://${this.bucket}/${key}: empty response`);
       return { bytes: await out.Body.transformToByteArray(), etag: out.ETag };
