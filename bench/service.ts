@@ -619,8 +619,14 @@ async function main(): Promise<void> {
     const predictUrl = (s: Server) => `${s.url}${PREDICT_PATH}`;
     const golden = await Promise.all(services.map((s) => answers(predictUrl(s), bodies)));
     if (golden[1]) {
-      const differing = golden[1].filter((answer, i) => answer !== golden[0][i]).length;
-      if (differing > 0) throw new Error(`${differing} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store`);
+      const differing = bodies.flatMap((body, i) => (golden[1][i] === golden[0][i] ? [] : [`${body}\n  embedded: ${golden[0][i]}\n  Redis:    ${golden[1][i]}`]));
+      if (differing.length > 0) {
+        const { fallbacks } = await counters(fromRedis!);
+        throw new Error(
+          `${differing.length} of ${bodies.length} golden requests got a different answer with Redis features than with the embedded store` +
+            ` (${fallbacks} Redis predictions fell back to defaults on the store's deadline):\n${differing.slice(0, 3).join("\n")}`,
+        );
+      }
     }
     const countersBefore = await Promise.all(services.map(counters));
     const targets: Target[] = [
