@@ -32,6 +32,25 @@ afterEach(async () => {
   s3Door = undefined;
 });
 
+/** The service's environment for a model package at `modelUri` on the S3-compatible `endpoint`, with a fresh cache. */
+async function s3ModelEnv(modelUri: string, endpoint: string, loadTimeoutMs: number): Promise<Record<string, string>> {
+  return {
+    MODEL_URI: modelUri,
+    S3_ENDPOINT: endpoint,
+    S3_FORCE_PATH_STYLE: "true",
+    AWS_REGION: "us-east-1",
+    MODEL_CACHE_DIR: await mkdtemp(path.join(os.tmpdir(), "cache-")),
+    MODEL_LOAD_TIMEOUT_MS: String(loadTimeoutMs),
+  };
+}
+
+/** The time model loading reports having spent when it gave up. */
+function gaveUpAfterMs(output: string): number {
+  const m = /gave up after \d+ attempts in (\d+) ms/.exec(output);
+  if (!m) throw new Error(`no "gave up after" line in the service's output:\n${output}`);
+  return Number(m[1]);
+}
+
 /** Opens `port` as a plain TCP forwarder to the S3 test server: "S3 comes up", with the package already in place. */
 function openS3Door(port: number, s3Endpoint: string): Promise<net.Server> {
   const target = new URL(s3Endpoint);
@@ -69,20 +88,13 @@ describe("liveness when the model cannot be loaded", () => {
 
   it("retries an unreachable S3 endpoint with backoff, then fails liveness once MODEL_LOAD_TIMEOUT_MS is spent", async () => {
     const port = await freePort();
-    service = spawnServiceProcess({
-      MODEL_URI: "s3://models/fraud/1/",
-      S3_ENDPOINT: `http://127.0.0.1:${port}`,
-      S3_FORCE_PATH_STYLE: "true",
-      AWS_REGION: "us-east-1",
-      MODEL_CACHE_DIR: await mkdtemp(path.join(os.tmpdir(), "cache-")),
-      MODEL_LOAD_TIMEOUT_MS: "3000",
-    });
+    service = spawnServiceProcess(await s3ModelEnv("s3://models/fraud/1/", `http://127.0.0.1:${port}`, 3000));
     const { url } = await listening(service);
     expect((await get(`${url}${HEALTH_PATH}`)).status).toBe(503);
     const retries = service.output().match(/model loading failed, retrying/g) ?? [];
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(service.output()).toMatch(/gave up after \d+ attempts in \d+ ms/);
-    const spent = Number(/gave up after \d+ attempts in (\d+) ms/.exec(service.output())![1]);
+    const spent = gaveUpAfterMs(service.output());
     expect(spent).toBeGreaterThanOrEqual(1_500);
     expect(spent).toBeLessThan(3_000 + SLACK_MS);
   });
@@ -94,18 +106,12 @@ describe("liveness when the model cannot be loaded", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const started = Date.now();
-      service = spawnServiceProcess({
-        MODEL_URI: "s3://models/fraud/1/",
-        S3_ENDPOINT: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
-        S3_FORCE_PATH_STYLE: "true",
-        AWS_REGION: "us-east-1",
-        MODEL_CACHE_DIR: await mkdtemp(path.join(os.tmpdir(), "cache-")),
-        MODEL_LOAD_TIMEOUT_MS: "2000",
-      });
+      const endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      service = spawnServiceProcess(await s3ModelEnv("s3://models/fraud/1/", endpoint, 2000));
       const { url } = await listening(service);
       expect((await get(`${url}${HEALTH_PATH}`)).status).toBe(503);
       expect(service.output()).toMatch(/model not loaded: s3:\/\/models\/fraud\/1\/manifest.json: cannot download: .*\(gave up after 1 attempts in \d+ ms\)/);
-      const spent = Number(/gave up after \d+ attempts in (\d+) ms/.exec(service.output())![1]);
+      const spent = gaveUpAfterMs(service.output());
       expect(spent).toBeGreaterThanOrEqual(2_000);
       expect(spent).toBeLessThan(2_000 + SLACK_MS);
       expect(Date.now() - started).toBeLessThan(10_000);
@@ -120,14 +126,7 @@ describe("an S3-compatible server down at start, then up", () => {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     const bucket = `late-models-${Date.now()}`;
-    service = spawnServiceProcess({
-      MODEL_URI: `s3://${bucket}/fraud/1/`,
-      S3_ENDPOINT: endpoint,
-      S3_FORCE_PATH_STYLE: "true",
-      AWS_REGION: "us-east-1",
-      MODEL_CACHE_DIR: await mkdtemp(path.join(os.tmpdir(), "cache-")),
-      MODEL_LOAD_TIMEOUT_MS: "120000",
-    });
+    service = spawnServiceProcess(await s3ModelEnv(`s3://${bucket}/fraud/1/`, endpoint, 120_000));
     // Down: the service keeps retrying.
     await service.waitFor(/model loading failed, retrying: .*late-models/, 90_000);
     // Up, with the package in place (the S3 test server, reached through the port the service uses).
